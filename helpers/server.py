@@ -1,0 +1,331 @@
+"""The lab server: a local, offline stand-in for httpbin.org.
+
+An aiohttp.web application with httpbin-compatible endpoints and a simulated
+network (latency, jitter, injected errors), plus counters that make
+concurrency visible:
+
+====================  =====================================================
+``GET /get``          httpbin's JSON (``args``, ``headers``, ``origin``,
+                      ``url``) after ``latency`` (+ up to ``jitter``)
+                      seconds; a fraction ``error_rate`` is answered 503.
+``GET /delay/{s}``    like httpbin: waits ``s`` seconds (0-10), then JSON.
+``GET /status/{c}``   answers status ``c`` (``200,503`` picks one at random).
+``GET /stats``        the lab's counters as JSON (not counted itself).
+``POST /stats/reset`` sets the counters back to zero; answers the new stats.
+====================  =====================================================
+
+Run it from a shell (it prints its base URL as the first line)::
+
+    python -m helpers.server --latency 0.1 --port 8000
+
+From a notebook, use :func:`helpers.lab.start_server`, which runs this module
+in its own process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import random
+import socket
+import sys
+import threading
+import time
+import weakref
+from dataclasses import asdict, dataclass
+
+from aiohttp import web
+
+MAX_DELAY_S = 10.0  # httpbin's cap for /delay
+MAX_LATENCY_S = 60.0
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """The simulated network of one lab server; validated on creation.
+
+    ``latency``: seconds added to every ``/get`` (the one-round-trip limit).
+    ``jitter``: up to this many extra seconds, uniformly at random, per ``/get``.
+    ``error_rate``: fraction of ``/get`` answered 503 (after the same wait).
+    ``seed``: makes jitter and errors reproducible (``None``: fresh each start).
+    """
+
+    latency: float = 0.0
+    jitter: float = 0.0
+    error_rate: float = 0.0
+    seed: int | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        _check_number("latency", self.latency, 0.0, MAX_LATENCY_S, "seconds")
+        _check_number("jitter", self.jitter, 0.0, MAX_LATENCY_S, "seconds")
+        _check_number("error_rate", self.error_rate, 0.0, 1.0, "a fraction")
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
+            raise ValueError(f"seed must be an int or None, got {self.seed!r}")
+        if not isinstance(self.host, str) or not self.host:
+            raise ValueError(f"host must be a non-empty string, got {self.host!r}")
+        if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be an int in 0..65535 (0 = any free port), got {self.port!r}")
+
+
+def _check_number(name: str, value: object, low: float, high: float, unit: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number ({unit}) in [{low:g}, {high:g}], got {value!r}")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ValueError(f"{name} must be in [{low:g}, {high:g}] ({unit}), got {value!r}")
+
+
+class Counters:
+    """What the lab counts. Lives in the server's event loop: no locks needed."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.requests = 0  # requests served (answered), /stats excluded
+        self.in_flight = 0  # requests being handled right now
+        self.peak_in_flight = 0  # most requests handled at once since reset
+        self.connections = 0  # TCP connections that carried a counted request since reset
+        self.accepted = 0  # TCP connections accepted since reset (any request, or none)
+        self._seen: weakref.WeakSet = weakref.WeakSet()
+        self.errors_injected = 0  # /get answered 503 on purpose
+        self.since = time.time()
+
+    def enter(self, request: web.BaseRequest) -> None:
+        transport = request.transport
+        if transport is not None and transport not in self._seen:
+            self._seen.add(transport)
+            self.connections += 1
+        self.in_flight += 1
+        if self.in_flight > self.peak_in_flight:
+            self.peak_in_flight = self.in_flight
+
+    def leave(self) -> None:
+        self.in_flight -= 1
+        self.requests += 1
+
+
+COUNTERS = web.AppKey("counters", Counters)
+CONFIG = web.AppKey("config", LabConfig)
+RNG = web.AppKey("rng", random.Random)
+SERVER = web.AppKey("server", web.Server)
+
+
+def _json_body(request: web.Request) -> dict:
+    """httpbin's shape: args (repeated keys become lists), headers, origin, url."""
+    args: dict[str, str | list[str]] = {}
+    for key, value in request.query.items():
+        if key in args:
+            old = args[key]
+            args[key] = [*old, value] if isinstance(old, list) else [old, value]
+        else:
+            args[key] = value
+    headers = {k.title(): v for k, v in request.headers.items()}
+    return {"args": args, "headers": headers, "origin": request.remote or "", "url": str(request.url)}
+
+
+async def handle_get(request: web.Request) -> web.Response:
+    app = request.app
+    counters, config = app[COUNTERS], app[CONFIG]
+    counters.enter(request)
+    try:
+        delay = config.latency
+        if config.jitter:
+            delay += app[RNG].uniform(0.0, config.jitter)
+        fail = config.error_rate and app[RNG].random() < config.error_rate
+        if delay:
+            await asyncio.sleep(delay)
+        if fail:
+            counters.errors_injected += 1
+            return web.json_response({"error": "injected by the lab server (error_rate)"}, status=503)
+        return web.json_response(_json_body(request))
+    finally:
+        counters.leave()
+
+
+async def handle_delay(request: web.Request) -> web.Response:
+    try:
+        seconds = float(request.match_info["seconds"])
+    except ValueError:
+        raise web.HTTPBadRequest(text="delay must be a number of seconds") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise web.HTTPBadRequest(text="delay must be between 0 and 10 seconds")
+    counters = request.app[COUNTERS]
+    counters.enter(request)
+    try:
+        await asyncio.sleep(min(seconds, MAX_DELAY_S))
+        body = _json_body(request)
+        body.update(data="", files={}, form={})
+        return web.json_response(body)
+    finally:
+        counters.leave()
+
+
+async def handle_status(request: web.Request) -> web.Response:
+    try:
+        codes = [int(c) for c in request.match_info["codes"].split(",")]
+    except ValueError:
+        raise web.HTTPBadRequest(text="status codes must be integers, e.g. /status/503") from None
+    if not all(100 <= c <= 599 for c in codes):
+        raise web.HTTPBadRequest(text="status codes must be in 100..599")
+    counters = request.app[COUNTERS]
+    counters.enter(request)
+    try:
+        code = codes[0] if len(codes) == 1 else request.app[RNG].choice(codes)
+        return web.Response(status=code)
+    finally:
+        counters.leave()
+
+
+def _stats(app: web.Application) -> dict:
+    c = app[COUNTERS]
+    return {
+        "requests": c.requests,
+        "in_flight": c.in_flight,
+        "peak_in_flight": c.peak_in_flight,
+        "connections": c.connections,
+        "accepted": c.accepted,
+        "open_connections": len(app[SERVER].connections) if SERVER in app else 0,
+        "errors_injected": c.errors_injected,
+        "seconds_since_reset": round(time.time() - c.since, 3),
+        "config": asdict(app[CONFIG]),
+        "pid": os.getpid(),
+    }
+
+
+async def handle_stats(request: web.Request) -> web.Response:
+    return web.json_response(_stats(request.app))
+
+
+async def handle_reset(request: web.Request) -> web.Response:
+    counters = request.app[COUNTERS]
+    in_flight = counters.in_flight
+    counters.reset()
+    # Requests still being handled stay counted; connections count from zero.
+    counters.in_flight = counters.peak_in_flight = in_flight
+    return web.json_response(_stats(request.app))
+
+
+def make_app(config: LabConfig | None = None) -> web.Application:
+    """Build the lab's aiohttp application (no socket is opened here)."""
+    config = config or LabConfig()
+    app = web.Application()
+    app[CONFIG] = config
+    app[COUNTERS] = Counters()
+    app[RNG] = random.Random(config.seed)
+    app.router.add_get("/get", handle_get)
+    app.router.add_get(r"/delay/{seconds}", handle_delay)
+    app.router.add_get(r"/status/{codes}", handle_status)
+    app.router.add_get("/stats", handle_stats)
+    app.router.add_post("/stats/reset", handle_reset)
+    return app
+
+
+async def serve(config: LabConfig, ready: callable, stop: asyncio.Event) -> None:
+    """Serve ``config`` until ``stop`` is set; call ``ready(base_url)`` once listening.
+
+    ``accepted`` counts calls to aiohttp's protocol factory (one per TCP
+    connection accepted); ``connections`` counts the connections that carried
+    a counted request, so the lab's own ``/stats`` calls never show up in it.
+    """
+    app = make_app(config)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    protocol_factory = runner.server
+    app[SERVER] = protocol_factory
+    counters = app[COUNTERS]
+
+    def counting_factory():
+        counters.accepted += 1
+        return protocol_factory()
+
+    sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET)
+    if os.name != "nt":
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((config.host, config.port))
+    except OSError as exc:
+        sock.close()
+        await runner.cleanup()
+        raise OSError(exc.errno, f"cannot listen on {config.host}:{config.port}: {exc.strerror}") from None
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(counting_factory, sock=sock, backlog=1024)
+    host, port = sock.getsockname()[:2]
+    host = f"[{host}]" if ":" in host else host
+    ready(f"http://{host}:{port}")
+    try:
+        await stop.wait()
+    finally:
+        server.close()
+        await runner.cleanup()
+
+
+def _watch_stdin(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """Block on stdin until EOF (the parent died or closed the pipe), then stop.
+
+    A pipe closes when its writer dies, however it dies (SIGKILL included), on
+    Linux, macOS and Windows alike: this is how the server never outlives its
+    parent.
+    """
+    try:
+        while sys.stdin.buffer.read(1024):
+            pass
+    except (OSError, ValueError):
+        pass
+    try:
+        loop.call_soon_threadsafe(stop.set)
+    except RuntimeError:  # loop already closed
+        return
+    # If the loop does not stop promptly (stuck), leave anyway.
+    time.sleep(3)
+    os._exit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.server",
+        description="Local httpbin-style lab server. Prints its base URL, then serves until interrupted.",
+    )
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every /get (default 0)")
+    parser.add_argument("--jitter", type=float, default=0.0, help="up to this many extra seconds per /get")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="fraction of /get answered 503 (0..1)")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="seed for jitter and errors (reproducible runs)"
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)"
+    )
+    parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    parser.add_argument("--exit-on-stdin-eof", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        config = LabConfig(args.latency, args.jitter, args.error_rate, args.seed, args.host, args.port)
+    except ValueError as exc:
+        parser.error(str(exc))
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        if args.exit_on_stdin_eof:
+            loop = asyncio.get_running_loop()
+            threading.Thread(target=_watch_stdin, args=(loop, stop), daemon=True).start()
+
+        def ready(url: str) -> None:
+            print(url, flush=True)
+
+        await serve(config, ready, stop)
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"lab server: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

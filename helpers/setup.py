@@ -1,0 +1,45 @@
+"""The check behind every notebook's setup cell: fail fast, say what to do."""
+
+from __future__ import annotations
+
+import sys
+from importlib import metadata
+
+MIN_PYTHON = (3, 11)
+REQUIRED = {"aiohttp": "3.9", "requests": "2.31", "matplotlib": "3.8"}
+FIX = "Start the course with `make lab` from the course folder (or see README.md, 'Set up')."
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def check_setup(verbose: bool = True) -> dict[str, str]:
+    """Check the Python version and the course's packages; return their versions.
+
+    Raises RuntimeError with one sentence on what to do when something is
+    missing or too old. With ``verbose``, prints a one-line summary.
+    """
+    if sys.version_info < MIN_PYTHON:
+        raise RuntimeError(
+            f"This course needs Python >= {'.'.join(map(str, MIN_PYTHON))}; this kernel runs "
+            f"{sys.version.split()[0]}. {FIX}"
+        )
+    versions = {"python": sys.version.split()[0]}
+    for package, minimum in REQUIRED.items():
+        try:
+            version = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            raise RuntimeError(f"The package {package!r} is not installed in this kernel. {FIX}") from None
+        if _version_tuple(version) < _version_tuple(minimum):
+            raise RuntimeError(f"{package} {version} is too old (need >= {minimum}). {FIX}")
+        versions[package] = version
+    if verbose:
+        print("Ready: " + " · ".join(f"{name} {version}" for name, version in versions.items()))
+    return versions

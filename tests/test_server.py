@@ -1,0 +1,347 @@
+"""The lab server: endpoints, counters, simulated network, process life cycle, CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+
+import aiohttp
+import psutil
+import pytest
+import requests
+
+from helpers.lab import LabServer, RemoteServer, current_server, start_server, stop_server
+from helpers.server import LabConfig
+
+
+@pytest.fixture(scope="module")
+def lab():
+    """A private lab server (not the module-wide 'current' one) with 0.1 s latency."""
+    with LabServer(LabConfig(latency=0.1)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def fast():
+    with LabServer(LabConfig(latency=0.0)) as server:
+        yield server
+
+
+def _gone(pid: int, within: float) -> bool:
+    """True when the process exits (or is only a zombie) within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+# --- endpoints -------------------------------------------------------------------------------
+
+
+def test_get_has_httpbin_shape(fast):
+    r = requests.get(f"{fast.url}/get?0", headers={"X-Course": "yes"}, timeout=5)
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"args", "headers", "origin", "url"}
+    assert body["args"] == {"0": ""}  # the seed's query style: /get?0
+    assert body["headers"]["X-Course"] == "yes"
+    assert body["origin"] == "127.0.0.1"
+    assert body["url"] == f"{fast.url}/get?0"
+
+
+def test_get_repeated_keys_become_lists(fast):
+    body = requests.get(f"{fast.url}/get?key=7&a=1&a=2", timeout=5).json()
+    assert body["args"] == {"key": "7", "a": ["1", "2"]}
+
+
+def test_delay_waits_and_answers_json(fast):
+    start = time.perf_counter()
+    r = requests.get(f"{fast.url}/delay/0.3?x=1", timeout=5)
+    elapsed = time.perf_counter() - start
+    assert r.status_code == 200
+    assert 0.3 <= elapsed < 0.6
+    assert r.json()["args"] == {"x": "1"}
+    assert {"data", "files", "form"} <= set(r.json())
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "nan"])
+def test_delay_rejects_bad_seconds(fast, bad):
+    assert requests.get(f"{fast.url}/delay/{bad}", timeout=5).status_code == 400
+
+
+def test_status_codes(fast):
+    assert requests.get(f"{fast.url}/status/418", timeout=5).status_code == 418
+    assert requests.get(f"{fast.url}/status/503", timeout=5).status_code == 503
+    seen = {requests.get(f"{fast.url}/status/200,503", timeout=5).status_code for _ in range(40)}
+    assert seen == {200, 503}
+    assert requests.get(f"{fast.url}/status/abc", timeout=5).status_code == 400
+    assert requests.get(f"{fast.url}/status/999", timeout=5).status_code == 400
+
+
+def test_unknown_path_is_404(fast):
+    assert requests.get(f"{fast.url}/nope", timeout=5).status_code == 404
+
+
+# --- counters --------------------------------------------------------------------------------
+
+
+def test_stats_shape_and_reset(fast):
+    stats = fast.reset_stats()
+    assert stats["requests"] == 0 and stats["connections"] == 0 and stats["peak_in_flight"] == 0
+    with requests.Session() as session:
+        for i in range(5):
+            session.get(f"{fast.url}/get?{i}", timeout=5)
+    stats = fast.stats()
+    assert stats["requests"] == 5  # /stats itself is not counted
+    assert stats["connections"] == 1  # one Session: one TCP connection, reused
+    assert stats["in_flight"] == 0
+    assert stats["config"]["latency"] == 0.0
+    assert fast.reset_stats()["requests"] == 0
+
+
+def test_connections_counts_new_tcp_connections(fast):
+    fast.reset_stats()
+    for i in range(4):
+        requests.get(f"{fast.url}/get?{i}", timeout=5)  # no session: a connection each
+    assert fast.stats()["connections"] == 4
+
+
+def test_peak_in_flight_reflects_real_concurrency(lab):
+    async def run(n: int, limit: int) -> None:
+        connector = aiohttp.TCPConnector(limit=limit)
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def one(i: int) -> None:
+                async with session.get(f"{lab.url}/get?{i}") as r:
+                    await r.read()
+
+            await asyncio.gather(*(one(i) for i in range(n)))
+
+    lab.reset_stats()
+    asyncio.run(run(20, limit=20))
+    stats = lab.stats()
+    assert stats["requests"] == 20
+    assert stats["peak_in_flight"] == 20
+    assert stats["connections"] == 20
+
+    lab.reset_stats()
+    asyncio.run(run(20, limit=5))
+    stats = lab.stats()
+    assert stats["peak_in_flight"] == 5
+    assert stats["connections"] == 5
+
+    lab.reset_stats()
+    with requests.Session() as session:
+        for i in range(3):
+            session.get(f"{lab.url}/get?{i}", timeout=5)
+    assert lab.stats()["peak_in_flight"] == 1
+
+
+# --- simulated network -----------------------------------------------------------------------
+
+
+def test_latency_is_within_tolerance(lab):
+    samples = []
+    with requests.Session() as session:
+        session.get(f"{lab.url}/get", timeout=5)
+        for _ in range(5):
+            start = time.perf_counter()
+            session.get(f"{lab.url}/get", timeout=5)
+            samples.append(time.perf_counter() - start)
+    assert min(samples) >= 0.1
+    assert statistics.median(samples) < 0.1 + 0.05
+
+
+def test_jitter_adds_up_to_jitter_seconds():
+    with LabServer(LabConfig(latency=0.02, jitter=0.1, seed=3)) as server, requests.Session() as session:
+        samples = []
+        for _ in range(12):
+            start = time.perf_counter()
+            session.get(f"{server.url}/get", timeout=5)
+            samples.append(time.perf_counter() - start)
+    assert min(samples) >= 0.02
+    assert max(samples) < 0.02 + 0.1 + 0.05
+    assert max(samples) - min(samples) > 0.02  # it really varies
+
+
+def _statuses(server: LabServer, n: int) -> list[int]:
+    with requests.Session() as session:
+        return [session.get(f"{server.url}/get?{i}", timeout=5).status_code for i in range(n)]
+
+
+def test_error_rate_is_injected_and_reproducible():
+    config = LabConfig(error_rate=0.2, seed=42)
+    with LabServer(config) as a:
+        first = _statuses(a, 400)
+        assert a.stats()["errors_injected"] == first.count(503)
+    with LabServer(config) as b:
+        second = _statuses(b, 400)
+    assert set(first) == {200, 503}
+    assert 0.14 <= first.count(503) / 400 <= 0.26
+    assert first == second  # same seed, same sequence
+
+
+def test_error_rate_extremes():
+    with LabServer(LabConfig(error_rate=1.0)) as server:
+        assert set(_statuses(server, 10)) == {503}
+    with LabServer(LabConfig(error_rate=0.0)) as server:
+        assert set(_statuses(server, 10)) == {200}
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"latency": -1}, "latency"),
+        ({"latency": float("nan")}, "latency"),
+        ({"latency": "0.1"}, "latency"),
+        ({"latency": 1000}, "latency"),
+        ({"jitter": -0.5}, "jitter"),
+        ({"error_rate": 1.5}, "error_rate"),
+        ({"error_rate": -0.1}, "error_rate"),
+        ({"seed": "x"}, "seed"),
+        ({"port": 70000}, "port"),
+        ({"host": ""}, "host"),
+    ],
+)
+def test_bad_configuration_raises_before_anything_starts(kwargs, name):
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with pytest.raises(ValueError, match=name):
+        start_server(**kwargs)
+    after = {p.pid for p in psutil.Process().children(recursive=True)}
+    assert after <= before  # nothing was started
+
+
+# --- process life cycle ----------------------------------------------------------------------
+
+
+def test_start_is_idempotent_and_restarts_on_new_config():
+    try:
+        first = start_server(latency=0.01)
+        again = start_server(latency=0.01)
+        assert again is first and again.pid == first.pid
+        assert current_server() is first
+        changed = start_server(latency=0.02)
+        assert changed.pid != first.pid
+        assert not first.alive and _gone(first.pid, 5)
+        assert requests.get(f"{changed.url}/get", timeout=5).status_code == 200
+    finally:
+        stop_server()
+    assert current_server() is None
+
+
+def test_restarts_when_the_process_died():
+    try:
+        first = start_server(latency=0.0)
+        first._proc.kill()
+        first._proc.wait()
+        second = start_server(latency=0.0)
+        assert second.pid != first.pid and second.alive
+    finally:
+        stop_server()
+
+
+def test_context_manager_stops_the_process():
+    with LabServer(LabConfig()) as server:
+        pid = server.pid
+        assert server.alive
+        assert "running" in repr(server)
+    assert not server.alive and _gone(pid, 5)
+    server.stop()  # twice is fine
+    with pytest.raises(RuntimeError, match="stopped"):
+        server.stats()
+
+
+def test_busy_port_gives_a_clear_error(fast):
+    port = int(fast.url.rsplit(":", 1)[1])
+    with pytest.raises(RuntimeError, match="did not start"):
+        LabServer(LabConfig(port=port))
+
+
+def test_server_dies_with_its_parent_even_on_sigkill(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import time
+            from helpers.lab import start_server
+            server = start_server(latency=0.1)
+            print(server.pid, server.url, flush=True)
+            time.sleep(60)
+            """
+        )
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        pid, url = parent.stdout.readline().split()
+        assert requests.get(f"{url}/get", timeout=5).status_code == 200
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(5)
+        assert _gone(int(pid), 5), "the lab server outlived its SIGKILLed parent"
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def test_cli_prints_url_first_and_serves_until_interrupted():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "helpers.server", "--latency", "0.05", "--error-rate", "0", "--seed", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        body = requests.get(f"{url}/get?cli=1", timeout=5).json()
+        assert body["args"] == {"cli": "1"}
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_cli_rejects_bad_values():
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers.server", "--error-rate", "2"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "error_rate must be in [0, 1]" in result.stderr
+
+
+# --- a real server instead of the lab -------------------------------------------------------
+
+
+def test_course_base_url_uses_that_server(fast, monkeypatch):
+    monkeypatch.setenv("COURSE_BASE_URL", fast.url + "/")
+    server = start_server(latency=0.5)
+    assert isinstance(server, RemoteServer)
+    assert server.url == fast.url
+    assert 0 < server.latency < 0.5  # measured, not the asked-for 0.5
+    assert current_server() is None  # nothing was started
+    with pytest.raises(RuntimeError, match="COURSE_BASE_URL"):
+        server.stats()
+    assert os.environ["COURSE_BASE_URL"]
