@@ -292,12 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every /get (default 0)")
     parser.add_argument("--jitter", type=float, default=0.0, help="up to this many extra seconds per /get")
     parser.add_argument("--error-rate", type=float, default=0.0, help="fraction of /get answered 503 (0..1)")
-    parser.add_argument(
-        "--seed", type=int, default=None, help="seed for jitter and errors (reproducible runs)"
-    )
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)"
-    )
+    parser.add_argument("--seed", type=int, default=None, help="seed for jitter and errors")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     parser.add_argument("--exit-on-stdin-eof", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
