@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from importlib import metadata
 
@@ -11,20 +12,21 @@ FIX = "Start the course with `make lab` from the course folder (or see README.md
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
+    """'3.14.5' -> (3, 14, 5); '2.0rc1' -> (2, 0): the leading numbers of each part."""
     parts = []
     for piece in text.split(".")[:3]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        if not digits:
+        match = re.match(r"\d+", piece)
+        if not match:
             break
-        parts.append(int(digits))
+        parts.append(int(match.group()))
     return tuple(parts)
 
 
-def check_setup(verbose: bool = True) -> dict[str, str]:
-    """Check the Python version and the course's packages; return their versions.
+def check_setup(verbose: bool = True) -> None:
+    """Check the Python version and the course's packages; print them when ``verbose``.
 
     Raises RuntimeError with one sentence on what to do when something is
-    missing or too old. With ``verbose``, prints a one-line summary.
+    missing or too old.
     """
     if sys.version_info < MIN_PYTHON:
         raise RuntimeError(
@@ -42,4 +44,3 @@ def check_setup(verbose: bool = True) -> dict[str, str]:
         versions[package] = version
     if verbose:
         print("Ready: " + " · ".join(f"{name} {version}" for name, version in versions.items()))
-    return versions

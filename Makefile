@@ -1,0 +1,50 @@
+# Two commands do all the set-up (see README.md):
+#   make lab    create .venv if missing, install, start JupyterLab on the course home
+#   make test   same set-up, then the whole test suite
+# Needs only python3 (>= 3.11) and make. Re-running is fast when nothing changed.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+HOME_NOTEBOOK := $(firstword $(sort $(wildcard notebooks/00_*.ipynb)))
+LAB_IP ?= 127.0.0.1
+LAB_PORT ?= 8888
+LAB_FLAGS ?=
+PYTEST_ARGS ?=
+# Jupyter refuses to run as root unless told; containers and Binder-like hosts run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+.PHONY: lab test setup lint format nav clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else \
+		"This course needs Python >= 3.11, but $(PYTHON) is %d.%d. Try: make lab PYTHON=python3.12" % v[:2])'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -e '.[test]'
+	@touch $@
+
+lab: $(STAMP)
+	@echo "Starting JupyterLab on $(HOME_NOTEBOOK). Open the URL below that starts with http://$(LAB_IP):$(LAB_PORT)/lab"
+	$(BIN)/jupyter lab $(HOME_NOTEBOOK) --ServerApp.ip=$(LAB_IP) --ServerApp.port=$(LAB_PORT) \
+		--ServerApp.port_retries=0 $(ROOT_FLAG) $(LAB_FLAGS)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check helpers tests notebooks
+	$(BIN)/ruff format --check helpers tests notebooks
+
+format: $(STAMP)
+	$(BIN)/ruff format helpers tests notebooks
+	$(BIN)/ruff check --fix helpers tests notebooks
+
+nav: $(STAMP)
+	$(PY) -m helpers.nav
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,35 @@
+"""Every notebook runs top to bottom on a fresh kernel, twice, offline, plotting and quiet."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.notebook_run import FORBIDDEN, NOTEBOOKS, images, output_texts, run_twice
+
+PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert len(PATHS) >= 2, "the course home (00) and the for-loop (01) at least"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_notebook_runs_twice_cleanly(path):
+    nb, seconds = run_twice(path)
+    half = len(nb.cells) // 2
+    for number, cells in ((1, nb.cells[:half]), (2, nb.cells[half:])):
+        assert images(cells) >= 1, f"pass {number}: no plot was produced"
+        for index, cell in enumerate(cells):
+            if cell.cell_type != "code":
+                continue
+            expected_error = "raises-exception" in cell.metadata.get("tags", [])
+            for text in output_texts(cell):
+                for bad in FORBIDDEN:
+                    if bad == "Traceback (most recent call last)" and expected_error:
+                        continue
+                    assert bad not in text, f"pass {number}, cell {index}: {bad!r} in output:\n{text[:2000]}"
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            assert expected_error or not errors, f"pass {number}, cell {index} raised"
+            if expected_error:
+                assert errors, f"pass {number}, cell {index} is tagged raises-exception but did not raise"
+    print(f"{path.name}: two passes in {seconds:.1f} s")

@@ -1,0 +1,39 @@
+"""The notebooks' setup check: passes here, fails with one clear sentence otherwise."""
+
+import sys
+
+import pytest
+
+from helpers import setup
+
+
+def test_ready_here(capsys):
+    assert setup.check_setup() is None
+    out = capsys.readouterr().out
+    assert out.startswith("Ready: python 3.")
+    assert "aiohttp 3." in out and "requests" in out and "matplotlib" in out
+
+
+def test_old_python_is_refused(monkeypatch):
+    monkeypatch.setattr(sys, "version_info", (3, 10, 12, "final", 0))
+    with pytest.raises(RuntimeError, match=r"needs Python >= 3\.11.*make lab"):
+        setup.check_setup(verbose=False)
+
+
+def test_missing_package_is_named(monkeypatch):
+    monkeypatch.setitem(setup.REQUIRED, "surely-not-installed-pkg", "1.0")
+    with pytest.raises(RuntimeError, match="'surely-not-installed-pkg' is not installed.*make lab"):
+        setup.check_setup(verbose=False)
+
+
+def test_too_old_package_is_named(monkeypatch):
+    monkeypatch.setitem(setup.REQUIRED, "aiohttp", "99.0")
+    with pytest.raises(RuntimeError, match=r"aiohttp 3\.\S+ is too old \(need >= 99\.0\)"):
+        setup.check_setup(verbose=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("3.14.5", (3, 14, 5)), ("2.0rc1", (2, 0)), ("1.2.3.post1", (1, 2, 3))]
+)
+def test_version_tuple(text, expected):
+    assert setup._version_tuple(text) == expected
