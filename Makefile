@@ -12,6 +12,9 @@ HOME_NOTEBOOK := $(firstword $(sort $(wildcard notebooks/00_*.ipynb)))
 LAB_IP ?= 127.0.0.1
 LAB_PORT ?= 8888
 LAB_FLAGS ?=
+ifndef LAB_TOKEN
+LAB_TOKEN := $(shell $(PYTHON) -c 'import secrets; print(secrets.token_hex(16))')
+endif
 PYTEST_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and Binder-like hosts run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -28,9 +31,12 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 lab: $(STAMP)
-	@echo "Starting JupyterLab on $(HOME_NOTEBOOK). Open the URL below that starts with http://$(LAB_IP):$(LAB_PORT)/lab"
-	$(BIN)/jupyter lab $(HOME_NOTEBOOK) --ServerApp.ip=$(LAB_IP) --ServerApp.port=$(LAB_PORT) \
-		--ServerApp.port_retries=0 $(ROOT_FLAG) $(LAB_FLAGS)
+	@echo "JupyterLab is starting on the course home. Open this URL in your browser:"
+	@echo
+	@echo "    http://$(LAB_IP):$(LAB_PORT)/lab/tree/$(notdir $(HOME_NOTEBOOK))?token=$(LAB_TOKEN)"
+	@echo
+	@$(BIN)/jupyter lab $(HOME_NOTEBOOK) --ServerApp.ip=$(LAB_IP) --ServerApp.port=$(LAB_PORT) \
+		--ServerApp.port_retries=0 --IdentityProvider.token=$(LAB_TOKEN) $(ROOT_FLAG) $(LAB_FLAGS)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
