@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import time
+
+import psutil
 import pytest
 
 from tests.notebook_run import FORBIDDEN, NOTEBOOKS, images, output_texts, run_twice
@@ -32,4 +36,20 @@ def test_notebook_runs_twice_cleanly(path):
             assert expected_error or not errors, f"pass {number}, cell {index} raised"
             if expected_error:
                 assert errors, f"pass {number}, cell {index} is tagged raises-exception but did not raise"
+    assert not _stray_lab_servers(within=5), "a lab server outlived the notebook's kernel"
     print(f"{path.name}: two passes in {seconds:.1f} s")
+
+
+def _stray_lab_servers(within: float) -> list[psutil.Process]:
+    """Lab server processes not started by this test process, still running after ``within`` s."""
+    deadline = time.monotonic() + within
+    while True:
+        stray = []
+        for proc in psutil.process_iter(["cmdline", "ppid", "status"]):
+            cmdline = " ".join(proc.info["cmdline"] or [])
+            if "helpers.server" in cmdline and proc.info["ppid"] != os.getpid():
+                if proc.info["status"] != psutil.STATUS_ZOMBIE:
+                    stray.append(proc)
+        if not stray or time.monotonic() > deadline:
+            return stray
+        time.sleep(0.2)
