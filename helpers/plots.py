@@ -125,7 +125,6 @@ def plot_comparison(
         ax.set_ylim(len(values) - 0.5, -0.5)  # first entry on top
         ax.tick_params(axis="y", length=0, labelsize=13)
         ax.grid(False, axis="y")
-        ax.set_xlabel(xlabel)
         if title:
             ax.set_title(title)
         # The axis must hold every bar, error bar (labels are anchored at their right end) and the limit.
@@ -134,8 +133,10 @@ def plot_comparison(
             ax.set_xscale("log")
             ax.xaxis.set_major_formatter(FuncFormatter(_plain_number))
             ax.set_xlim(min(everything) / 2, max(everything) * 1.5)
+            ax.set_xlabel(xlabel)
         else:
             ax.set_xlim(0, max(everything) * 1.05 or 1.0)
+            ax.set_xlabel(_seconds_axis(ax.xaxis, max(everything), xlabel))
         if legend:
             fig.legend(legend.values(), legend.keys(), loc="outside lower center", ncols=3, frameon=False)
         _make_room_on_the_right(fig, ax, labels)
@@ -299,6 +300,17 @@ def _times(ratio: float) -> str:
 def _plain_number(value: float, _pos: object = None) -> str:
     """Tick labels like 0.1, 1, 10, 1,000 instead of 10⁻¹, 10⁰, 10¹, 10³."""
     return f"{value:,.0f}" if value >= 1 else f"{value:g}"
+
+
+def _seconds_axis(axis, largest: float, label: str) -> str:
+    """Tick a linear axis of seconds in s, ms or µs, whichever reads best; return the label to use.
+
+    The label's ``(s)`` becomes ``(ms)`` or ``(µs)`` to match: 0.00005 reads as 50 (µs).
+    """
+    unit, scale = ("s", 1.0) if largest >= 1 else ("ms", 1e-3) if largest >= 1e-3 else ("µs", 1e-6)
+    if unit != "s":
+        axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value / scale:g}"))
+    return label.replace("(s)", f"({unit})")
 
 
 def _annotate(ax: Axes, x: float, y: float, text: str) -> Text:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import psutil
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,12 +27,13 @@ FORBIDDEN = (
 )
 
 
-def run_twice(path: Path, timeout: int = 240) -> tuple[nbformat.NotebookNode, float]:
+def run_twice(path: Path, timeout: int = 240) -> tuple[nbformat.NotebookNode, float, set[int]]:
     """Run all cells, then all cells again, in one fresh kernel (Restart & Run All, twice).
 
-    Returns the executed notebook (cells of both passes, in order) and the
-    seconds taken. Saves a copy under build/executed/. Raises on a cell error
-    unless the cell is tagged ``raises-exception``.
+    Returns the executed notebook (cells of both passes, in order), the seconds
+    taken, and the pids of the lab servers the kernel started. Saves a copy under
+    build/executed/. Raises on a cell error unless the cell is tagged
+    ``raises-exception``.
     """
     nb = nbformat.read(path, as_version=4)
     doubled = copy.deepcopy(nb)
@@ -45,6 +47,20 @@ def run_twice(path: Path, timeout: int = 240) -> tuple[nbformat.NotebookNode, fl
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
+    servers: set[int] = set()
+
+    def remember_lab_servers(cell, cell_index, execute_reply) -> None:
+        process = getattr(getattr(client.km, "provisioner", None), "process", None)
+        if process is None:
+            return
+        try:
+            for child in psutil.Process(process.pid).children(recursive=True):
+                if "helpers.server" in " ".join(child.cmdline()):
+                    servers.add(child.pid)
+        except psutil.Error:
+            pass
+
+    client.on_cell_executed = remember_lab_servers
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
@@ -52,7 +68,7 @@ def run_twice(path: Path, timeout: int = 240) -> tuple[nbformat.NotebookNode, fl
     executed = copy.deepcopy(doubled)
     executed.cells = doubled.cells[: len(nb.cells)]
     nbformat.write(executed, EXECUTED / path.name)
-    return doubled, elapsed
+    return doubled, elapsed, servers
 
 
 def output_texts(cell) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import psutil
@@ -19,7 +18,7 @@ def test_there_are_notebooks():
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_notebook_runs_twice_cleanly(path):
-    nb, seconds = run_twice(path)
+    nb, seconds, servers = run_twice(path)
     half = len(nb.cells) // 2
     for number, cells in ((1, nb.cells[:half]), (2, nb.cells[half:])):
         assert images(cells) >= 1, f"pass {number}: no plot was produced"
@@ -36,20 +35,23 @@ def test_notebook_runs_twice_cleanly(path):
             assert expected_error or not errors, f"pass {number}, cell {index} raised"
             if expected_error:
                 assert errors, f"pass {number}, cell {index} is tagged raises-exception but did not raise"
-    assert not _stray_lab_servers(within=5), "a lab server outlived the notebook's kernel"
+    assert servers, "the notebook started no lab server that the test could see"
+    survivors = _still_running(servers, within=5)
+    assert not survivors, f"lab servers {survivors} outlived the notebook's kernel"
     print(f"{path.name}: two passes in {seconds:.1f} s")
 
 
-def _stray_lab_servers(within: float) -> list[psutil.Process]:
-    """Lab server processes not started by this test process, still running after ``within`` s."""
+def _still_running(pids: set[int], within: float) -> list[int]:
+    """The pids (ignoring zombies) still running after ``within`` seconds."""
     deadline = time.monotonic() + within
     while True:
-        stray = []
-        for proc in psutil.process_iter(["cmdline", "ppid", "status"]):
-            cmdline = " ".join(proc.info["cmdline"] or [])
-            if "helpers.server" in cmdline and proc.info["ppid"] != os.getpid():
-                if proc.info["status"] != psutil.STATUS_ZOMBIE:
-                    stray.append(proc)
-        if not stray or time.monotonic() > deadline:
-            return stray
+        alive = []
+        for pid in pids:
+            try:
+                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    alive.append(pid)
+            except psutil.NoSuchProcess:
+                pass
+        if not alive or time.monotonic() > deadline:
+            return alive
         time.sleep(0.2)

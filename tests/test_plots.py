@@ -235,3 +235,16 @@ def test_scaling_linear_accepts_zero():
 def test_scaling_rejects_bad_input(series, error, message):
     with pytest.raises(error, match=message):
         plot_scaling(series)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "tick"), [(5.0, "(s)", None), (0.068, "(ms)", "20"), (0.000188, "(µs)", "100")]
+)
+def test_comparison_ticks_small_times_in_ms_or_us(value, unit, tick):
+    fig = plot_comparison({"a": value, "b": value / 2}, xlabel="time per unit (s)")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == f"time per unit {unit}"
+    fig.draw_without_rendering()
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    if tick is not None:
+        assert tick in labels and not any("e-" in label or "0.000" in label for label in labels)

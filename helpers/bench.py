@@ -1,0 +1,423 @@
+"""The course benchmark: every approach to "100 GETs", side by side, against the lab server.
+
+    python -m helpers.bench                       # defaults: N=100, latency 0.1 s, 5 repeats
+    python -m helpers.bench --json build/bench.json
+    python -m helpers.bench --quick               # a tiny configuration, to check that it works
+
+What it measures, in one process, against a freshly started lab server (in its
+own process):
+
+1. **Time for N GETs** at the lab latency — sequential (one ``requests.Session``),
+   threads + queue (100 workers, started per run, as the seed did), a
+   ``ThreadPoolExecutor(100)``, and asyncio + aiohttp (one shared
+   ``ClientSession``): the median of ``repeats`` counted runs after warm-up,
+   and its ratio to the physical limit (one round trip = the latency).
+2. **Throughput** at ``--throughput-n`` requests and zero latency: thread pool
+   vs asyncio, in requests per second (best concurrency for each: 100).
+3. **Memory per idle unit**: the RSS growth of a fresh Python process per idle
+   thread and per idle asyncio task, with ``--memory-units`` of each.
+
+Clients keep their state across repeats (sessions, pools, kept-alive
+connections), as a real program would; the warm-up run opens the connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import aiohttp
+import requests
+
+from helpers.lab import LabServer
+from helpers.server import LabConfig
+from helpers.timing import Timing, format_seconds
+
+APPROACHES = ("sequential", "threads_queue", "thread_pool", "asyncio")
+WORKERS = 100
+
+# Targets on the course's reference machine (2 cores); see the README's benchmark section.
+TARGETS = {
+    "asyncio": 1.25,  # x the one-round-trip limit, at most
+    "thread_pool": 2.0,
+    "threads_queue": 2.0,
+    "sequential_min": 0.9,  # x N x latency, at least (the simulated latency is real)
+    "asyncio_rps": 6000,  # requests per second at 10,000 requests, at least
+    "task_kib": 2.0,  # RSS per idle task, at most
+}
+
+
+# --- the approaches (the notebooks teach them; here they are the same code, side by side) ----
+
+
+def sequential(url: str, n: int, session: requests.Session) -> list[int]:
+    return [session.get(f"{url}/get?{i}").status_code for i in range(n)]
+
+
+def threads_queue(url: str, n: int, workers: int = WORKERS) -> list[int]:
+    """The seed's Solution 1, corrected: workers stop on a sentinel, results are kept in order."""
+    todo: queue.Queue[int | None] = queue.Queue()
+    results: list[int] = [0] * n
+
+    def work() -> None:
+        with requests.Session() as session:
+            while (i := todo.get()) is not None:
+                results[i] = session.get(f"{url}/get?{i}").status_code
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for i in range(n):
+        todo.put(i)
+    for _ in threads:
+        todo.put(None)
+    for thread in threads:
+        thread.join()
+    return results
+
+
+class ThreadPool:
+    """A ``ThreadPoolExecutor`` whose threads each keep one ``requests.Session``."""
+
+    def __init__(self, workers: int = WORKERS) -> None:
+        self.executor = ThreadPoolExecutor(workers)
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+
+    def _get(self, url: str) -> int:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            with self._lock:
+                self._sessions.append(session)
+        return session.get(url).status_code
+
+    def run(self, url: str, n: int) -> list[int]:
+        return list(self.executor.map(self._get, (f"{url}/get?{i}" for i in range(n))))
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        for session in self._sessions:
+            session.close()
+
+
+async def asyncio_gather(url: str, n: int, session: aiohttp.ClientSession) -> list[int]:
+    async def fetch(i: int) -> int:
+        async with session.get(f"{url}/get?{i}") as response:
+            await response.read()
+            return response.status
+
+    return await asyncio.gather(*(fetch(i) for i in range(n)))
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """A tqdm bar on stderr when ``enabled`` (and tqdm is installed), else nothing."""
+
+    total: int
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        self._bar = None
+        if self.enabled:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=self.total, unit="run", file=sys.stderr, leave=False)
+
+    def step(self, label: str) -> None:
+        if self._bar is not None:
+            self._bar.set_description(label)
+            self._bar.update()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _time_runs(label: str, run: Callable[[], list[int]], n: int, repeats: int, progress: Progress) -> Timing:
+    samples = []
+    for k in range(1 + repeats):  # one warm-up run, then the counted ones
+        start = time.perf_counter()
+        statuses = run()
+        elapsed = time.perf_counter() - start
+        if len(statuses) != n or any(status != 200 for status in statuses):
+            raise RuntimeError(f"{label}: expected {n} answers 200, got {len(statuses)} ({set(statuses)})")
+        if k:
+            samples.append(elapsed)
+        progress.step(label)
+    return Timing(label, tuple(samples), warmup=1)
+
+
+def bench_latency(url: str, n: int, repeats: int, progress: Progress) -> dict[str, Timing]:
+    """Median time for ``n`` GETs per approach (plus one warm-up run each)."""
+    timings = {}
+    with requests.Session() as session:
+        timings["sequential"] = _time_runs(
+            "sequential", lambda: sequential(url, n, session), n, repeats, progress
+        )
+    timings["threads_queue"] = _time_runs(
+        "threads_queue", lambda: threads_queue(url, n), n, repeats, progress
+    )
+    pool = ThreadPool()
+    try:
+        timings["thread_pool"] = _time_runs("thread_pool", lambda: pool.run(url, n), n, repeats, progress)
+    finally:
+        pool.close()
+    timings["asyncio"] = asyncio.run(_asyncio_timing(url, n, repeats, progress))
+    return timings
+
+
+async def _asyncio_timing(url: str, n: int, repeats: int, progress: Progress) -> Timing:
+    samples = []
+    async with aiohttp.ClientSession() as session:
+        for k in range(1 + repeats):
+            start = time.perf_counter()
+            statuses = await asyncio_gather(url, n, session)
+            elapsed = time.perf_counter() - start
+            if len(statuses) != n or any(status != 200 for status in statuses):
+                raise RuntimeError(f"asyncio: expected {n} answers 200, got {set(statuses)}")
+            if k:
+                samples.append(elapsed)
+            progress.step("asyncio")
+    return Timing("asyncio", tuple(samples), warmup=1)
+
+
+def bench_throughput(url: str, n: int, progress: Progress) -> dict[str, float]:
+    """Requests per second for ``n`` GETs at zero latency: thread pool vs asyncio (after a warm-up)."""
+    pool = ThreadPool()
+    try:
+        pool.run(url, 2 * WORKERS)
+        start = time.perf_counter()
+        pool.run(url, n)
+        pool_rps = n / (time.perf_counter() - start)
+    finally:
+        pool.close()
+    progress.step("throughput: thread pool")
+
+    async def with_asyncio() -> float:
+        async with aiohttp.ClientSession() as session:
+            await asyncio_gather(url, 2 * WORKERS, session)
+            start = time.perf_counter()
+            await asyncio_gather(url, n, session)
+            return n / (time.perf_counter() - start)
+
+    asyncio_rps = asyncio.run(with_asyncio())
+    progress.step("throughput: asyncio")
+    return {"thread_pool": pool_rps, "asyncio": asyncio_rps}
+
+
+# --- memory per idle unit, each measured in a fresh process ----------------------------------
+
+
+def _idle_units_rss(kind: str, units: int) -> float:
+    """In this (fresh) process: RSS growth in KiB per idle thread or task."""
+    import psutil
+
+    me = psutil.Process()
+    if kind == "thread":
+        release = threading.Event()
+        threads = [threading.Thread(target=release.wait) for _ in range(units)]
+        before = me.memory_info().rss
+        for thread in threads:
+            thread.start()
+        after = me.memory_info().rss
+        release.set()
+        for thread in threads:
+            thread.join()
+        return (after - before) / units / 1024
+
+    async def main() -> float:
+        release = asyncio.Event()
+        await asyncio.sleep(0)
+        before = me.memory_info().rss
+        tasks = [asyncio.create_task(release.wait()) for _ in range(units)]
+        await asyncio.sleep(0)  # every task starts and blocks on the event
+        after = me.memory_info().rss
+        release.set()
+        await asyncio.gather(*tasks)
+        return (after - before) / units / 1024
+
+    return asyncio.run(main())
+
+
+def idle_rss_kib(kind: str, units: int = 10_000) -> float:
+    """KiB of RSS that one idle ``"thread"`` or ``"task"`` adds, measured with ``units`` of them
+    in a fresh Python process (so memory freed earlier in this one cannot hide the cost)."""
+    if kind not in ("thread", "task"):
+        raise ValueError(f"kind must be 'thread' or 'task', got {kind!r}")
+    if isinstance(units, bool) or not isinstance(units, int) or units < 1:
+        raise ValueError(f"units must be an int >= 1, got {units!r}")
+    cmd = [sys.executable, "-m", "helpers.bench", "--_idle", kind, str(units)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def bench_memory(units: int, progress: Progress) -> dict[str, float]:
+    """KiB of RSS per idle thread and per idle asyncio task, ``units`` of each."""
+    result = {}
+    for kind in ("thread", "task"):
+        result[kind] = idle_rss_kib(kind, units)
+        progress.step(f"memory: {kind}")
+    return result
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def run(
+    n: int = 100,
+    latency: float = 0.1,
+    repeats: int = 5,
+    throughput_n: int = 10_000,
+    memory_units: int = 10_000,
+    progress: bool = True,
+) -> dict:
+    """Run the whole benchmark and return the JSON-ready report (see the module docstring)."""
+    for name, value, low in (("n", n, 1), ("repeats", repeats, 1), ("throughput_n", throughput_n, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    if isinstance(memory_units, bool) or not isinstance(memory_units, int) or memory_units < 1:
+        raise ValueError(f"memory_units must be an int >= 1, got {memory_units!r}")
+    if not isinstance(latency, (int, float)) or not latency > 0:
+        raise ValueError(
+            f"latency must be a number of seconds > 0 (the limit divides by it), got {latency!r}"
+        )
+    bar = Progress(total=4 * (1 + repeats) + 2 + 2, enabled=progress)
+    try:
+        with LabServer(LabConfig(latency=latency)) as server:
+            timings = bench_latency(server.url, n, repeats, bar)
+            stats = server.stats()
+        with LabServer(LabConfig(latency=0.0)) as fast:
+            throughput = bench_throughput(fast.url, throughput_n, bar)
+        memory = bench_memory(memory_units, bar)
+    finally:
+        bar.close()
+    return {
+        "n": n,
+        "latency_s": latency,
+        "repeats": repeats,
+        "median_s": {k: round(timings[k].median, 6) for k in APPROACHES},
+        "min_s": {k: round(timings[k].min, 6) for k in APPROACHES},
+        "max_s": {k: round(timings[k].max, 6) for k in APPROACHES},
+        "ratio_to_limit": {k: round(timings[k].median / latency, 4) for k in APPROACHES},
+        "throughput_n": throughput_n,
+        "throughput_rps": {k: round(v, 1) for k, v in throughput.items()},
+        "memory_units": memory_units,
+        "rss_kib_per": {k: round(v, 3) for k, v in memory.items()},
+        "server_requests": stats["requests"],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def targets(report: dict) -> list[tuple[str, str, bool]]:
+    """(what, measured, reached) for each target in TARGETS."""
+    ratio, n = report["ratio_to_limit"], report["n"]
+    rows = [
+        (f"asyncio <= {TARGETS['asyncio']} x limit", f"{ratio['asyncio']:.2f} x", ratio["asyncio"] <= 1.25),
+        (
+            f"thread pool <= {TARGETS['thread_pool']} x limit",
+            f"{ratio['thread_pool']:.2f} x",
+            ratio["thread_pool"] <= 2.0,
+        ),
+        (
+            f"threads + queue <= {TARGETS['threads_queue']} x limit",
+            f"{ratio['threads_queue']:.2f} x",
+            ratio["threads_queue"] <= 2.0,
+        ),
+        (
+            f"sequential >= {TARGETS['sequential_min']} x N x latency",
+            f"{ratio['sequential'] / n:.3f} x",
+            ratio["sequential"] / n >= TARGETS["sequential_min"],
+        ),
+        (
+            f"asyncio >= {TARGETS['asyncio_rps']:,} req/s at {report['throughput_n']:,}",
+            f"{report['throughput_rps']['asyncio']:,.0f} req/s",
+            report["throughput_rps"]["asyncio"] >= TARGETS["asyncio_rps"],
+        ),
+        (
+            f"idle task <= {TARGETS['task_kib']} KiB RSS",
+            f"{report['rss_kib_per']['task']:.2f} KiB",
+            report["rss_kib_per"]["task"] <= TARGETS["task_kib"],
+        ),
+    ]
+    return rows
+
+
+def format_report(report: dict) -> str:
+    """A readable table of the report, with the targets and whether each was reached."""
+    lines = [
+        f"{report['n']} GETs, lab latency {format_seconds(report['latency_s'])}, "
+        f"median of {report['repeats']} runs after a warm-up (Python {report['python']})",
+        "",
+        f"{'approach':<16}{'median':>10}{'min':>10}{'max':>10}{'x limit':>10}",
+    ]
+    for key in APPROACHES:
+        lines.append(
+            f"{key:<16}{format_seconds(report['median_s'][key]):>10}{format_seconds(report['min_s'][key]):>10}"
+            f"{format_seconds(report['max_s'][key]):>10}{report['ratio_to_limit'][key]:>9.2f}x"
+        )
+    rps, kib = report["throughput_rps"], report["rss_kib_per"]
+    lines += [
+        "",
+        f"throughput, {report['throughput_n']:,} GETs at zero latency: "
+        f"thread pool {rps['thread_pool']:,.0f} req/s, asyncio {rps['asyncio']:,.0f} req/s",
+        f"memory per idle unit ({report['memory_units']:,} of each, RSS): "
+        f"thread {kib['thread']:.1f} KiB, task {kib['task']:.2f} KiB",
+        "",
+        "targets:",
+    ]
+    lines += [f"  [{'x' if ok else ' '}] {what}: {measured}" for what, measured, ok in targets(report)]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100, help="requests per run (default 100)")
+    parser.add_argument("--latency", type=float, default=0.1, help="lab latency in seconds (default 0.1)")
+    parser.add_argument("--repeats", type=int, default=5, help="counted runs per approach (default 5)")
+    parser.add_argument("--throughput-n", type=int, default=10_000, help="requests for throughput (10,000)")
+    parser.add_argument("--memory-units", type=int, default=10_000, help="idle threads/tasks (10,000)")
+    parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
+    parser.add_argument("--quick", action="store_true", help="tiny configuration: checks that it works")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--_idle", nargs=2, metavar=("KIND", "UNITS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args._idle:
+        print(_idle_units_rss(args._idle[0], int(args._idle[1])))
+        return 0
+    if args.quick:
+        args.n, args.latency, args.repeats, args.throughput_n, args.memory_units = 10, 0.02, 1, 200, 200
+    try:
+        report = run(
+            args.n, args.latency, args.repeats, args.throughput_n, args.memory_units, not args.no_progress
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+    print(format_report(report))
+    if args.json:
+        from pathlib import Path
+
+        path = Path(args.json)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
