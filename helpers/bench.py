@@ -385,6 +385,30 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+LABELS = {
+    "sequential": "for-loop",
+    "threads_queue": "threads + queue",
+    "thread_pool": "thread pool",
+    "asyncio": "aiohttp",
+}
+
+
+def figure(report: dict):
+    """The README's headline picture: the medians of a report beside the seed's 2018 figures."""
+    from helpers.plots import plot_comparison
+    from helpers.seed import SEED_2018
+
+    medians = {LABELS[key]: report["median_s"][key] for key in APPROACHES}
+    latency_ms = report["latency_s"] * 1000
+    return plot_comparison(
+        medians,
+        limit=report["latency_s"],
+        seed=SEED_2018,
+        log=True,
+        title=f"{report['n']} GETs: this machine (lab server, {latency_ms:g} ms latency) vs the seed",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100, help="requests per run (default 100)")
@@ -393,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--throughput-n", type=int, default=10_000, help="requests for throughput (10,000)")
     parser.add_argument("--memory-units", type=int, default=10_000, help="idle threads/tasks (10,000)")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
+    parser.add_argument("--figure", metavar="PNG", help="also draw the comparison figure to PNG")
     parser.add_argument("--quick", action="store_true", help="tiny configuration: checks that it works")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--_idle", nargs=2, metavar=("KIND", "UNITS"), help=argparse.SUPPRESS)
@@ -416,6 +441,13 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2) + "\n")
         print(f"\nwrote {path}")
+    if args.figure:
+        from pathlib import Path
+
+        path = Path(args.figure)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure(report).savefig(path, dpi=110, bbox_inches="tight")
+        print(f"wrote {path}")
     return 0
 
 

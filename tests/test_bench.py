@@ -17,8 +17,18 @@ KEYS = {"sequential", "threads_queue", "thread_pool", "asyncio"}
 
 
 def test_quick_benchmark_writes_the_documented_json(tmp_path):
-    out = tmp_path / "bench.json"
-    cmd = [sys.executable, "-m", "helpers.bench", "--quick", "--no-progress", "--json", str(out)]
+    out, png = tmp_path / "bench.json", tmp_path / "figure.png"
+    cmd = [
+        sys.executable,
+        "-m",
+        "helpers.bench",
+        "--quick",
+        "--no-progress",
+        "--json",
+        str(out),
+        "--figure",
+        str(png),
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
@@ -35,6 +45,7 @@ def test_quick_benchmark_writes_the_documented_json(tmp_path):
     assert report["server_requests"] == 4 * 2 * 10  # 4 approaches x (warm-up + 1 run) x 10
     assert report["python"].startswith("3.") and report["platform"]
     assert "targets:" in result.stdout and "asyncio" in result.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_every_approach_returns_all_answers_in_order():
