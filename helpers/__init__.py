@@ -26,6 +26,18 @@ _EXPORTS = {
     "plot_scaling": "helpers.plots",
     "SEED_2018": "helpers.seed",
     "check_setup": "helpers.setup",
+    "trace_loop_idle": "helpers.tracing",
+    "run_script": "helpers.scripts",
+    "ScriptRun": "helpers.scripts",
+    "captured_log": "helpers.loops",
+    "crunch": "helpers.cpu",
+    "iterations_for": "helpers.cpu",
+    "rss_bytes": "helpers.memory",
+    "vms_bytes": "helpers.memory",
+    "format_bytes": "helpers.memory",
+    "memory_snapshot": "helpers.memory",
+    "memory_delta": "helpers.memory",
+    "MemorySnapshot": "helpers.memory",
 }
 
 __all__ = sorted(_EXPORTS)
