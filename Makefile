@@ -16,10 +16,11 @@ ifndef LAB_TOKEN
 LAB_TOKEN := $(shell $(PYTHON) -c 'import secrets; print(secrets.token_hex(16))')
 endif
 PYTEST_ARGS ?=
+SLIDES_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and Binder-like hosts run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup lint format nav clean
+.PHONY: lab test setup lint format nav clean slides html bench figure
 
 setup: $(STAMP)
 
@@ -51,6 +52,24 @@ format: $(STAMP)
 
 nav: $(STAMP)
 	$(PY) -m helpers.nav
+
+# Offline reveal.js decks (build/slides/) and the executed reading edition (build/html/).
+# SLIDES_ARGS: e.g. --jobs 2 (two notebooks at once), --fresh (execute again), or notebook paths.
+slides: $(STAMP)
+	$(PY) -m helpers.slides slides $(SLIDES_ARGS)
+
+html: $(STAMP)
+	$(PY) -m helpers.slides html $(SLIDES_ARGS)
+
+# The benchmark (helpers/bench.py): every approach side by side, with targets; a few minutes.
+# BENCH_ARGS: e.g. --quick, --n 1000, --repeats 9.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(PY) -m helpers.bench --json build/bench.json $(BENCH_ARGS)
+
+# The README's headline picture, measured on this machine (not drawn by hand).
+figure: $(STAMP)
+	$(PY) -m helpers.bench --json build/bench.json --figure notebooks/figures/showdown.png $(BENCH_ARGS)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,418 @@
+"""The course as people use it, in a real browser (Debian's Chromium, driven by playwright).
+
+- Every deck (`make slides`) opens from disk with every non-file request blocked: reveal.js
+  starts, one slide per slide/subslide cell, a plot is visible, speaker notes are there, and
+  the speaker view (`s`) shows them.
+- Every page of the reading edition (`make html`) and its index open the same way.
+- JupyterLab (`make lab`) runs notebook 01 through its menus: a plot appears, no error does.
+
+Chromium missing is a failure that says how to install it, never a skip.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers import nav, slides
+from tests.notebook_run import FORBIDDEN, NOTEBOOKS, ROOT
+
+PATHS = nav.notebooks(NOTEBOOKS)
+IDS = [p.stem for p in PATHS]
+# Building the decks executes every notebook once: minutes, on the first test that needs them.
+pytestmark = pytest.mark.timeout(900)
+
+
+# --------------------------------------------------------------------------------------------
+# Fixtures
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail(
+            "playwright is not installed: run `make setup` (it is a test dependency in pyproject.toml)"
+        )
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    try:
+        slides.chromium_path()
+        missing = None
+    except FileNotFoundError as error:
+        missing = str(error)
+    if missing:
+        pytest.fail(missing)
+    browser = slides.launch_chromium(playwright)
+    yield browser
+    browser.close()
+
+
+class Offline:
+    """A browser context that lets only ``allowed`` URLs through and records everything else."""
+
+    def __init__(self, browser, allowed=("file:",), **options):
+        self.blocked: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.context = browser.new_context(**options)
+        self.context.route("**/*", self._route)
+        self.context.on(
+            "requestfailed", lambda request: self.failed.append(f"{request.url}: {request.failure}")
+        )
+        self.allowed = allowed
+
+    def _route(self, route):
+        if route.request.url.startswith(self.allowed):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def page(self):
+        page = self.context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        return page
+
+    def close(self):
+        self.context.close()
+
+    def assert_self_contained(self):
+        assert not self.blocked, f"tried to load from the network: {self.blocked}"
+        assert not self.failed, f"failed to load: {self.failed}"
+        assert not self.errors, f"JavaScript errors: {self.errors}"
+
+
+@pytest.fixture(scope="session")
+def built(browser, tmp_path_factory):
+    """Every deck and page, built once per session by the code behind `make slides` / `make html`.
+
+    (After ``browser``: without Chromium the tests fail at once, not after executing every notebook.)
+    """
+    out = tmp_path_factory.mktemp("built")
+    start = time.perf_counter()
+    # Two notebooks at once: the build takes half the time (their timings get noisier: not checked here).
+    decks = slides.build_slides(out=out / "slides", jobs=2, log=lambda line: None)
+    pages = slides.build_html(out=out / "html", log=lambda line: None)  # executes nothing: cached
+    print(f"decks and pages built in {time.perf_counter() - start:.0f} s")
+    return {"slides": out / "slides", "html": out / "html", "failed": {**decks.failed, **pages.failed}}
+
+
+@pytest.fixture
+def offline(browser):
+    contexts = []
+
+    def make(**options):
+        contexts.append(Offline(browser, **options))
+        return contexts[-1]
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def _built_file(built, kind: str, path: Path) -> Path:
+    error = built["failed"].get(path.name)
+    assert error is None, f"{path.name} did not execute, so it has no {kind}:\n{error}"
+    suffix = ".slides.html" if kind == "slides" else ".html"
+    return built[kind] / f"{path.stem}{suffix}"
+
+
+def _slide_cells(nb) -> tuple[int, int, list[str]]:
+    """What the notebook asks for: slides (slide + subslide cells), notes cells, section titles."""
+    kinds = [cell.metadata.get("slideshow", {}).get("slide_type", "-") for cell in nb.cells]
+    visible = [i for i, kind in enumerate(kinds) if kind not in ("skip", "notes")]
+    count = 1 + sum(kind in ("slide", "subslide") for kind in kinds[visible[0] + 1 :]) if visible else 0
+    notes = kinds.count("notes")
+    sections = []
+    for cell, kind in zip(nb.cells, kinds, strict=True):
+        if cell.cell_type == "markdown" and kind not in ("skip", "notes"):
+            prose = re.sub(r"^```.*?^```", "", cell.source, flags=re.M | re.S)  # not in code blocks
+            sections += [line[3:].strip() for line in prose.splitlines() if line.startswith("## ")]
+    return count, notes, sections
+
+
+def _text(markdown: str) -> str:
+    """Roughly what a heading's markdown shows: no backticks, emphasis or link targets."""
+    markdown = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    return re.sub(r"[`*_]", "", markdown).strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Decks
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_deck_works_offline(path, built, offline):
+    deck = _built_file(built, "slides", path)
+    expected_slides, expected_notes, sections = _slide_cells(nbformat.read(path, as_version=4))
+    browser = offline(viewport={"width": slides.WIDTH, "height": slides.HEIGHT})
+    page = browser.page()
+    page.goto(deck.as_uri())
+    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=15_000)
+
+    assert page.evaluate("Reveal.getTotalSlides()") == expected_slides, "one slide per slide/subslide cell"
+    notes = page.locator(".reveal .slides section > aside.notes")
+    assert notes.count() == expected_notes, "one <aside class=notes> per notes cell, on its slide"
+    headings = [
+        _text(h.replace("\u00b6", ""))
+        for h in page.locator(".reveal .slides section > .jp-MarkdownCell h2").all_text_contents()
+    ]
+    assert headings == [_text(s) for s in sections], "every ## section is on a slide, in order"
+
+    # Go to the first slide with a plot, as a speaker would, and look at it.
+    number = page.evaluate(
+        "Reveal.getSlides().findIndex((s) => s.querySelector('.jp-OutputArea-output img'))"
+    )
+    assert number >= 0, "no slide shows a plot"
+    page.evaluate(
+        "n => { const i = Reveal.getIndices(Reveal.getSlides()[n]); Reveal.slide(i.h, i.v); }", number
+    )
+    plot = page.locator(".reveal .slides section.present .jp-OutputArea-output img").first
+    plot.wait_for(state="visible")
+    size = plot.evaluate("img => [img.naturalWidth, img.getBoundingClientRect().width]")
+    assert size[0] > 0, "the plot image did not load"
+    assert size[1] <= slides.WIDTH, "the plot is wider than the slide"
+    browser.assert_self_contained()
+
+
+def test_speaker_view_shows_the_notes(built, offline):
+    """`s` opens the speaker view (reveal.js's notes plugin, vendored) with the current slide's notes."""
+    path, deck = next(
+        (
+            (p, _built_file(built, "slides", p))
+            for p in PATHS
+            if _slide_cells(nbformat.read(p, as_version=4))[1]
+        ),
+        (None, None),
+    )
+    assert path, "no notebook has speaker notes"
+    browser = offline(viewport={"width": slides.WIDTH, "height": slides.HEIGHT})
+    page = browser.page()
+    page.goto(deck.as_uri())
+    page.wait_for_function("window.Reveal && Reveal.isReady()")
+    note = page.evaluate(
+        """() => {
+        const slide = Reveal.getSlides().find((s) => s.querySelector(':scope > aside.notes'));
+        const i = Reveal.getIndices(slide); Reveal.slide(i.h, i.v);
+        return slide.querySelector(':scope > aside.notes').textContent.trim();
+    }"""
+    )
+    with page.expect_popup() as popup:
+        page.keyboard.press("s")
+    speaker = popup.value
+    words = " ".join(note.split()[:6])
+    speaker.wait_for_function(
+        "words => (document.querySelector('.speaker-controls-notes .value') || {}).textContent"
+        "?.replace(/\\s+/g, ' ').includes(words)",
+        arg=words,
+        timeout=15_000,
+    )
+    assert speaker.locator("#current-slide iframe").count() == 1, "the speaker view shows the current slide"
+    browser.assert_self_contained()
+
+
+def test_command_line_builds_and_screenshots_a_deck(built, tmp_path):
+    """`python -m helpers.slides slides NOTEBOOK --out DIR` (what `make slides` runs), then `screenshots`."""
+    path = PATHS[0]  # executed by the `built` fixture: the cache makes this quick
+    command = [sys.executable, "-m", "helpers.slides"]
+    result = subprocess.run(
+        [*command, "slides", str(path), "--out", str(tmp_path / "slides")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    deck = tmp_path / "slides" / f"{path.stem}.slides.html"
+    assert deck.exists() and (tmp_path / "slides/reveal.js/plugin/notes/notes.js").exists()
+    result = subprocess.run(
+        [*command, "screenshots", str(deck), "--out", str(tmp_path / "shots")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    shots = sorted((tmp_path / "shots" / path.stem).glob("*.png"))
+    assert len(shots) == _slide_cells(nbformat.read(path, as_version=4))[0]
+    assert all(shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for shot in shots)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading edition
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_page_works_offline(path, built, offline):
+    page_file = _built_file(built, "html", path)
+    browser = offline(viewport={"width": 1280, "height": 900})
+    page = browser.page()
+    page.goto(page_file.as_uri())
+    title = nav.read_entry(path).title
+    assert page.locator("h1").first.text_content().replace("\u00b6", "").strip() == title
+    images = page.locator(".jp-OutputArea-output img")
+    assert images.count() >= 1, "no plot on the page"
+    for image in images.all():
+        image.scroll_into_view_if_needed()
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0"), "a plot did not load"
+    browser.assert_self_contained()
+
+
+def test_index_links_every_page_in_order(built, offline):
+    browser = offline()
+    page = browser.page()
+    page.goto((built["html"] / "index.html").as_uri())
+    hrefs = page.locator("li a").evaluate_all("links => links.map((a) => a.getAttribute('href'))")
+    assert hrefs == [f"{p.stem}.html" for p in PATHS]
+    page.locator("li a").nth(min(1, len(PATHS) - 1)).click()
+    page.wait_for_load_state()
+    assert page.url.endswith(hrefs[min(1, len(PATHS) - 1)])
+    browser.assert_self_contained()
+
+
+# --------------------------------------------------------------------------------------------
+# JupyterLab
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _lab_settings(folder: Path) -> Path:
+    """User settings for this lab only: no autosave (the test must not write outputs into the
+    committed notebook), no news or update checks (offline)."""
+    files = {
+        "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+            "fetchNews": "false",
+            "checkForUpdates": False,
+        },
+    }
+    for name, settings in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(json.dumps(settings))
+    return folder
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """`make lab` on a free port with a token, headless; yields its base URL and token."""
+    port, token = _free_port(), "course-browser-test"
+    env = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(tmp_path / "settings")),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+    }
+    log = tmp_path / "lab.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            ["make", "lab", f"LAB_PORT={port}", f"LAB_TOKEN={token}", "LAB_FLAGS=--no-browser"],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, f"make lab exited:\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"JupyterLab did not start:\n{log.read_text()[-3000:]}"
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield base, token
+    finally:
+        _shut_down_kernels(base, token)
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _shut_down_kernels(base: str, token: str) -> None:
+    """Stop the kernels the way the Kernel menu would (they would stop with the server anyway)."""
+    headers = {"Authorization": f"token {token}"}
+    try:
+        with urllib.request.urlopen(
+            urllib.request.Request(f"{base}/api/kernels", headers=headers), timeout=5
+        ) as r:
+            kernels = json.load(r)
+        for kernel in kernels:
+            request = urllib.request.Request(
+                f"{base}/api/kernels/{kernel['id']}", headers=headers, method="DELETE"
+            )
+            urllib.request.urlopen(request, timeout=10).close()
+    except OSError:
+        pass
+
+
+def test_jupyterlab_runs_notebook_01_through_its_menus(lab, offline):
+    base, token = lab
+    path = next(p for p in PATHS if p.name.startswith("01_"))
+    before = path.read_bytes()
+    code_cells = sum(cell.cell_type == "code" for cell in nbformat.read(path, as_version=4).cells)
+
+    browser = offline(allowed=(base,), viewport={"width": 1400, "height": 1000})
+    page = browser.page()
+    page.goto(f"{base}/lab/tree/{path.name}?token={token}")
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+    notebook.wait_for(state="visible", timeout=60_000)
+    # The kernel is ready when the status bar says so.
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+
+    # Run All queues every cell at once ([*]:); it is over when none is left queued or running: all
+    # ran ([n]:), or one failed and the rest went back to [ ]:.
+    selector = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt"
+    page.wait_for_function(
+        """([selector, count]) => {
+            const prompts = [...document.querySelectorAll(selector)].map((p) => p.textContent);
+            const started = prompts.length === count && /\\[\\d+\\]/.test(prompts[0]);
+            return started && !prompts.some((p) => p.includes("*"));
+        }""",
+        arg=[selector, code_cells],
+        timeout=180_000,
+        polling=500,
+    )
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=30_000)
+
+    # JupyterLab shows an error output as application/vnd.jupyter.stderr text with the traceback.
+    errors = notebook.locator(
+        '[data-mime-type="application/vnd.jupyter.error"], '
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+    ).filter(has_text=re.compile("Traceback|Error"))
+    assert errors.count() == 0, f"error output: {errors.first.text_content()[:2000]}"
+    prompts = notebook.locator(".jp-CodeCell .jp-InputPrompt").all_text_contents()
+    assert all(re.search(r"\[\d+\]", prompt) for prompt in prompts), f"not every cell ran: {prompts}"
+    assert notebook.locator(".jp-OutputArea-output img").count() >= 1, "no plot appeared"
+    outputs = "\n".join(notebook.locator(".jp-OutputArea-output").all_text_contents())
+    for bad in FORBIDDEN:
+        assert bad not in outputs, f"{bad!r} in the outputs"
+    browser.assert_self_contained()
+    assert path.read_bytes() == before, "JupyterLab saved the notebook: the committed file must stay clean"
