@@ -103,3 +103,14 @@ def test_helpers_import_has_no_side_effects():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.split() == ["False", "False"]
     assert out.stderr == ""
+
+
+def test_readme_links_point_at_files_that_exist():
+    text = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)\s#]+)", text)
+    local = [t for t in targets if not t.startswith(("http://", "https://", "mailto:"))]
+    assert local, "the README links the notebooks"
+    missing = [t for t in local if not (ROOT / t).exists()]
+    assert not missing, f"README links to missing files: {missing}"
+    listed = {p.name for p in PATHS}
+    assert listed <= {t.rsplit("/", 1)[-1] for t in local}, "the README's course table lists every notebook"
