@@ -12,10 +12,7 @@ Chromium missing is a failure that says how to install it, never a skip.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +23,7 @@ import nbformat
 import pytest
 
 from helpers import nav, slides
+from tests.lab_process import make_lab
 from tests.notebook_run import FORBIDDEN, NOTEBOOKS, ROOT
 
 PATHS = nav.notebooks(NOTEBOOKS)
@@ -289,12 +287,6 @@ def test_index_links_every_page_in_order(built, offline):
 # JupyterLab
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _lab_settings(folder: Path) -> Path:
     """User settings for this lab only: no autosave (the test must not write outputs into the
     committed notebook), no news or update checks (offline)."""
@@ -314,43 +306,16 @@ def _lab_settings(folder: Path) -> Path:
 @pytest.fixture
 def lab(tmp_path):
     """`make lab` on a free port with a token, headless; yields its base URL and token."""
-    port, token = _free_port(), "course-browser-test"
+    token = "course-browser-test"
     env = {
-        **os.environ,
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(tmp_path / "settings")),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
     }
-    log = tmp_path / "lab.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            ["make", "lab", f"LAB_PORT={port}", f"LAB_TOKEN={token}", "LAB_FLAGS=--no-browser"],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, f"make lab exited:\n{log.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"JupyterLab did not start:\n{log.read_text()[-3000:]}"
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5).close()
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield base, token
-    finally:
-        _shut_down_kernels(base, token)
-        os.killpg(proc.pid, signal.SIGTERM)
+    with make_lab(tmp_path, token, env) as (base, _log):
         try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            yield base, token
+        finally:
+            _shut_down_kernels(base, token)
 
 
 def _shut_down_kernels(base: str, token: str) -> None:
