@@ -36,7 +36,10 @@ pytestmark = pytest.mark.timeout(900)
 # Fixtures
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while playwright's sync API is open it leaves an event loop marked as
+# running in this thread, so any later test module's asyncio.run() would fail; it also makes the
+# processes started meanwhile ignore SIGINT. Everything here is closed when this module ends.
+@pytest.fixture(scope="module")
 def playwright():
     try:
         from playwright.sync_api import sync_playwright
@@ -48,7 +51,7 @@ def playwright():
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright):
     try:
         slides.chromium_path()
@@ -97,9 +100,9 @@ class Offline:
         assert not self.errors, f"JavaScript errors: {self.errors}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def built(browser, tmp_path_factory):
-    """Every deck and page, built once per session by the code behind `make slides` / `make html`.
+    """Every deck and page, built once per test run by the code behind `make slides` / `make html`.
 
     (After ``browser``: without Chromium the tests fail at once, not after executing every notebook.)
     """
