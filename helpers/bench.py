@@ -35,11 +35,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 import requests
 
 from helpers.lab import LabServer
+from helpers.memory import rss_bytes
 from helpers.server import LabConfig
 from helpers.timing import Timing, format_seconds
 
@@ -225,16 +227,13 @@ def bench_throughput(url: str, n: int, progress: Progress) -> dict[str, float]:
 
 def _idle_units_rss(kind: str, units: int) -> float:
     """In this (fresh) process: RSS growth in KiB per idle thread or task."""
-    import psutil
-
-    me = psutil.Process()
     if kind == "thread":
         release = threading.Event()
         threads = [threading.Thread(target=release.wait) for _ in range(units)]
-        before = me.memory_info().rss
+        before = rss_bytes()
         for thread in threads:
             thread.start()
-        after = me.memory_info().rss
+        after = rss_bytes()
         release.set()
         for thread in threads:
             thread.join()
@@ -243,10 +242,10 @@ def _idle_units_rss(kind: str, units: int) -> float:
     async def main() -> float:
         release = asyncio.Event()
         await asyncio.sleep(0)
-        before = me.memory_info().rss
+        before = rss_bytes()
         tasks = [asyncio.create_task(release.wait()) for _ in range(units)]
         await asyncio.sleep(0)  # every task starts and blocks on the event
-        after = me.memory_info().rss
+        after = rss_bytes()
         release.set()
         await asyncio.gather(*tasks)
         return (after - before) / units / 1024
@@ -435,15 +434,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     print(format_report(report))
     if args.json:
-        from pathlib import Path
-
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2) + "\n")
         print(f"\nwrote {path}")
     if args.figure:
-        from pathlib import Path
-
         path = Path(args.figure)
         path.parent.mkdir(parents=True, exist_ok=True)
         figure(report).savefig(path, dpi=110, bbox_inches="tight")

@@ -20,21 +20,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Iterator
 
 
 class _ListHandler(logging.Handler):
-    """A logging handler that appends every record it receives to a list (thread-safe)."""
+    """A logging handler that appends every record it receives to a list.
+
+    Thread-safe as it is: ``Handler.handle`` holds the handler's lock around ``emit``.
+    """
 
     def __init__(self, records: list[logging.LogRecord], level: int) -> None:
         super().__init__(level)
         self.records = records
-        self._records_lock = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
-        with self._records_lock:
-            self.records.append(record)
+        self.records.append(record)
 
 
 @contextlib.contextmanager

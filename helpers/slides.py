@@ -274,11 +274,10 @@ def execute(
 def _execute(path: Path, timeout: int, fresh: bool, cache: Path) -> tuple[nbformat.NotebookNode, str]:
     from nbclient import NotebookClient
 
-    key = _cache_key(path)
     cached = cache / path.name
     if not fresh and cached.exists():
         nb = nbformat.read(cached, as_version=4)
-        if nb.metadata.get("course_build", {}).get("key") == key:
+        if nb.metadata.get("course_build", {}).get("key") == _cache_key(path):
             return nb, "cached"
     nb = nbformat.read(path, as_version=4)
     # Kernels must get Jupyter's inline backend (a plot is an image output), not a headless one.
@@ -292,11 +291,20 @@ def _execute(path: Path, timeout: int, fresh: bool, cache: Path) -> tuple[nbform
     with open(cache / f"{path.stem}.kernel.log", "w") as kernel_log:
         client.execute(env=env, stderr=kernel_log)
     seconds = time.perf_counter() - start
-    nb.metadata["course_build"] = {"key": key}
+    store_executed(path, nb, cache)
+    return nb, f"executed in {seconds:.1f} s"
+
+
+def store_executed(path: Path, nb: nbformat.NotebookNode, cache: Path = CACHE) -> None:
+    """Keep ``nb``, an execution of the notebook at ``path`` from the top in a fresh kernel, as
+    its cached execution (the notebook tests hand theirs over, so decks need no run of their own)."""
+    path = Path(path).resolve()
+    nb.metadata["course_build"] = {"key": _cache_key(path)}
+    cache.mkdir(parents=True, exist_ok=True)
+    cached = cache / path.name
     partial = cached.with_suffix(f".{os.getpid()}.tmp")
     nbformat.write(nb, partial)
     partial.replace(cached)  # atomic: a concurrent build never reads half a notebook
-    return nb, f"executed in {seconds:.1f} s"
 
 
 def _execute_quietly(path: Path, timeout: int, fresh: bool, cache: Path) -> tuple[bool, str]:

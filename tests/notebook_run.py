@@ -10,6 +10,8 @@ import nbformat
 import psutil
 from nbclient import NotebookClient
 
+from helpers import slides
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 EXECUTED = ROOT / "build" / "executed"
@@ -68,6 +70,9 @@ def run_twice(path: Path, timeout: int = 240) -> tuple[nbformat.NotebookNode, fl
     executed = copy.deepcopy(doubled)
     executed.cells = doubled.cells[: len(nb.cells)]
     nbformat.write(executed, EXECUTED / path.name)
+    # The first pass is a fresh-kernel run from the top: the decks (`make slides`, the browser
+    # tests) can use it rather than executing the notebook once more.
+    slides.store_executed(path, copy.deepcopy(executed))
     return doubled, elapsed, servers
 
 
