@@ -60,8 +60,11 @@ class LabServer:
         cmd = [
             sys.executable, "-m", "helpers.server", "--exit-on-stdin-eof",
             "--latency", repr(config.latency), "--jitter", repr(config.jitter),
-            "--error-rate", repr(config.error_rate), "--host", config.host, "--port", str(config.port),
+            "--error-rate", repr(config.error_rate), "--drop-rate", repr(config.drop_rate),
+            "--host", config.host, "--port", str(config.port),
         ]  # fmt: skip
+        if config.public:
+            cmd.append("--public")
         if config.seed is not None:
             cmd += ["--seed", str(config.seed)]
         self._proc = subprocess.Popen(
@@ -111,7 +114,7 @@ class LabServer:
         """The server's counters: ``requests``, ``in_flight``, ``peak_in_flight``,
         ``connections`` (TCP connections that carried a counted request),
         ``accepted`` (all TCP connections accepted), ``open_connections``,
-        ``errors_injected``, ``seconds_since_reset``, ``config``."""
+        ``errors_injected``, ``connections_dropped``, ``seconds_since_reset``, ``config``."""
         return self._call("GET", "/stats")
 
     def reset_stats(self) -> dict:
@@ -146,7 +149,7 @@ class LabServer:
         state = "running" if self.alive else "stopped"
         return (
             f"<LabServer {self.url} latency={c.latency:g}s jitter={c.jitter:g}s "
-            f"error_rate={c.error_rate:g} seed={c.seed} pid={self.pid} {state}>"
+            f"error_rate={c.error_rate:g} drop_rate={c.drop_rate:g} seed={c.seed} pid={self.pid} {state}>"
         )
 
 
@@ -198,9 +201,11 @@ def start_server(
     *,
     jitter: float = 0.0,
     error_rate: float = 0.0,
+    drop_rate: float = 0.0,
     seed: int | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    public: bool = False,
     timeout: float = 20.0,
 ) -> LabServer | RemoteServer:
     """Return a running lab server with this configuration.
@@ -211,7 +216,18 @@ def start_server(
     ``COURSE_BASE_URL`` set, returns a :class:`RemoteServer` for that URL.
     """
     global _current, _atexit_registered
-    config = LabConfig(latency, jitter, error_rate, seed, host, port)
+    config = LabConfig(
+        latency=latency,
+        jitter=jitter,
+        error_rate=error_rate,
+        seed=seed,
+        host=host,
+        port=port,
+        drop_rate=drop_rate,
+        public=public,
+    )
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
+        raise ValueError(f"timeout must be a number of seconds in (0, 600], got {timeout!r}")
     remote = os.environ.get(ENV_BASE_URL, "").strip()
     if remote:
         return RemoteServer(remote)

@@ -1,13 +1,15 @@
 """The lab server: a local, offline stand-in for httpbin.org.
 
 An aiohttp.web application with httpbin-compatible endpoints and a simulated
-network (latency, jitter, injected errors), plus counters that make
-concurrency visible:
+network (latency, jitter, injected errors, dropped connections), plus
+counters that make concurrency visible:
 
 ====================  =====================================================
 ``GET /get``          httpbin's JSON (``args``, ``headers``, ``origin``,
                       ``url``) after ``latency`` (+ up to ``jitter``)
-                      seconds; a fraction ``error_rate`` is answered 503.
+                      seconds; a fraction ``error_rate`` is answered 503,
+                      a fraction ``drop_rate`` gets its connection closed
+                      with no answer at all.
 ``GET /delay/{s}``    like httpbin: waits ``s`` seconds (0-10), then JSON.
 ``GET /status/{c}``   answers status ``c`` (``200,503`` picks one at random).
 ``GET /stats``        the lab's counters as JSON (not counted itself).
@@ -20,12 +22,18 @@ Run it from a shell (it prints its base URL as the first line)::
 
 From a notebook, use :func:`helpers.lab.start_server`, which runs this module
 in its own process.
+
+Safety: it listens on loopback only unless ``public=True`` (``--public``) says
+otherwise; it serves no files; request bodies over 64 KiB are refused (413),
+and so are header lines over 8 KiB or more than 64 headers (aiohttp's parser
+answers 400).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import math
 import os
 import random
@@ -40,6 +48,9 @@ from aiohttp import web
 
 MAX_DELAY_S = 10.0  # httpbin's cap for /delay
 MAX_LATENCY_S = 60.0
+MAX_BODY_BYTES = 64 * 1024  # the lab's endpoints read no body: anything bigger is refused (413)
+MAX_HEADER_LINE_BYTES = 8 * 1024  # request line and each header line
+MAX_HEADERS = 64
 
 
 @dataclass(frozen=True)
@@ -49,7 +60,10 @@ class LabConfig:
     ``latency``: seconds added to every ``/get`` (the one-round-trip limit).
     ``jitter``: up to this many extra seconds, uniformly at random, per ``/get``.
     ``error_rate``: fraction of ``/get`` answered 503 (after the same wait).
-    ``seed``: makes jitter and errors reproducible (``None``: fresh each start).
+    ``drop_rate``: fraction of ``/get`` whose connection is closed after the
+    wait, with no answer (the client sees a disconnect).
+    ``seed``: makes jitter, errors and drops reproducible (``None``: fresh each start).
+    ``host``: a loopback address unless ``public`` is true.
     """
 
     latency: float = 0.0
@@ -58,17 +72,40 @@ class LabConfig:
     seed: int | None = None
     host: str = "127.0.0.1"
     port: int = 0
+    drop_rate: float = 0.0
+    public: bool = False
 
     def __post_init__(self) -> None:
         _check_number("latency", self.latency, 0.0, MAX_LATENCY_S, "seconds")
         _check_number("jitter", self.jitter, 0.0, MAX_LATENCY_S, "seconds")
         _check_number("error_rate", self.error_rate, 0.0, 1.0, "a fraction")
+        _check_number("drop_rate", self.drop_rate, 0.0, 1.0, "a fraction")
+        if self.error_rate + self.drop_rate > 1.0:
+            raise ValueError(
+                f"error_rate + drop_rate must be at most 1, got {self.error_rate:g} + {self.drop_rate:g}"
+            )
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
             raise ValueError(f"seed must be an int or None, got {self.seed!r}")
         if not isinstance(self.host, str) or not self.host:
             raise ValueError(f"host must be a non-empty string, got {self.host!r}")
         if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 <= self.port <= 65535:
             raise ValueError(f"port must be an int in 0..65535 (0 = any free port), got {self.port!r}")
+        if not isinstance(self.public, bool):
+            raise ValueError(f"public must be True or False, got {self.public!r}")
+        if not self.public and not _is_loopback(self.host):
+            raise ValueError(
+                f"host must be a loopback address (127.0.0.1, ::1, localhost), got {self.host!r}; "
+                "pass public=True (--public) to serve other machines on purpose"
+            )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_number(name: str, value: object, low: float, high: float, unit: str) -> None:
@@ -92,6 +129,7 @@ class Counters:
         self.accepted = 0  # TCP connections accepted since reset (any request, or none)
         self._seen: weakref.WeakSet = weakref.WeakSet()
         self.errors_injected = 0  # /get answered 503 on purpose
+        self.connections_dropped = 0  # /get whose connection was closed on purpose, unanswered
         self.since = time.time()
 
     def enter(self, request: web.BaseRequest) -> None:
@@ -135,9 +173,15 @@ async def handle_get(request: web.Request) -> web.Response:
         delay = config.latency
         if config.jitter:
             delay += app[RNG].uniform(0.0, config.jitter)
-        fail = config.error_rate and app[RNG].random() < config.error_rate
+        draw = app[RNG].random() if config.error_rate or config.drop_rate else 1.0
+        fail = draw < config.error_rate
+        drop = not fail and draw < config.error_rate + config.drop_rate
         if delay:
             await asyncio.sleep(delay)
+        if drop and request.transport is not None:
+            counters.connections_dropped += 1
+            request.transport.abort()  # no answer: the client sees the connection close
+            raise web.HTTPServiceUnavailable()  # never sent: the transport is gone
         if fail:
             counters.errors_injected += 1
             return web.json_response({"error": "injected by the lab server (error_rate)"}, status=503)
@@ -190,6 +234,7 @@ def _stats(app: web.Application) -> dict:
         "accepted": c.accepted,
         "open_connections": len(app[SERVER].connections) if SERVER in app else 0,
         "errors_injected": c.errors_injected,
+        "connections_dropped": c.connections_dropped,
         "seconds_since_reset": round(time.time() - c.since, 3),
         "config": asdict(app[CONFIG]),
         "pid": os.getpid(),
@@ -209,10 +254,18 @@ async def handle_reset(request: web.Request) -> web.Response:
     return web.json_response(_stats(request.app))
 
 
+@web.middleware
+async def _refuse_big_bodies(request: web.Request, handler):
+    """Refuse a declared body over the limit before any handler runs (no endpoint reads bodies)."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=request.content_length)
+    return await handler(request)
+
+
 def make_app(config: LabConfig | None = None) -> web.Application:
     """Build the lab's aiohttp application (no socket is opened here)."""
     config = config or LabConfig()
-    app = web.Application()
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_refuse_big_bodies])
     app[CONFIG] = config
     app[COUNTERS] = Counters()
     app[RNG] = random.Random(config.seed)
@@ -232,7 +285,14 @@ async def serve(config: LabConfig, ready: callable, stop: asyncio.Event) -> None
     a counted request, so the lab's own ``/stats`` calls never show up in it.
     """
     app = make_app(config)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        handle_signals=False,
+        max_line_size=MAX_HEADER_LINE_BYTES,
+        max_field_size=MAX_HEADER_LINE_BYTES,
+        max_headers=MAX_HEADERS,
+    )
     await runner.setup()
     protocol_factory = runner.server
     app[SERVER] = protocol_factory
@@ -292,13 +352,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every /get (default 0)")
     parser.add_argument("--jitter", type=float, default=0.0, help="up to this many extra seconds per /get")
     parser.add_argument("--error-rate", type=float, default=0.0, help="fraction of /get answered 503 (0..1)")
-    parser.add_argument("--seed", type=int, default=None, help="seed for jitter and errors")
+    parser.add_argument(
+        "--drop-rate", type=float, default=0.0, help="fraction of /get left unanswered (0..1)"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="seed for jitter, errors and drops")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    parser.add_argument("--public", action="store_true", help="allow a --host that is not loopback")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     parser.add_argument("--exit-on-stdin-eof", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
-        config = LabConfig(args.latency, args.jitter, args.error_rate, args.seed, args.host, args.port)
+        config = LabConfig(
+            latency=args.latency,
+            jitter=args.jitter,
+            error_rate=args.error_rate,
+            seed=args.seed,
+            host=args.host,
+            port=args.port,
+            drop_rate=args.drop_rate,
+            public=args.public,
+        )
     except ValueError as exc:
         parser.error(str(exc))
 

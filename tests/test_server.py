@@ -199,6 +199,112 @@ def test_error_rate_extremes():
         assert set(_statuses(server, 10)) == {200}
 
 
+def test_drop_rate_closes_connections_unanswered_and_reproducibly():
+    def outcomes(server, n):
+        result = []
+        with requests.Session() as session:  # requests never retries on its own
+            for i in range(n):
+                try:
+                    result.append(session.get(f"{server.url}/get?{i}", timeout=10).status_code)
+                except requests.ConnectionError:
+                    result.append("dropped")
+        return result
+
+    config = LabConfig(error_rate=0.2, drop_rate=0.2, seed=7)
+    with LabServer(config) as a:
+        first = outcomes(a, 200)
+        stats = a.stats()
+    with LabServer(config) as b:
+        second = outcomes(b, 200)
+    assert first == second  # same seed, same faults
+    assert stats["connections_dropped"] == first.count("dropped")
+    assert stats["errors_injected"] == first.count(503)
+    assert stats["requests"] == 200
+    assert 0.1 <= first.count("dropped") / 200 <= 0.3 and 0.1 <= first.count(503) / 200 <= 0.3
+
+
+def test_aiohttp_retries_a_dropped_get_once_by_itself():
+    """Worth knowing when counting: aiohttp resends an idempotent request once after a disconnect."""
+
+    async def outcomes(server, n):
+        result = []
+        async with aiohttp.ClientSession() as session:
+            for i in range(n):
+                try:
+                    async with session.get(f"{server.url}/get?{i}") as response:
+                        result.append(response.status)
+                except aiohttp.ServerDisconnectedError:
+                    result.append("dropped")
+        return result
+
+    with LabServer(LabConfig(drop_rate=0.3, seed=1)) as server:
+        seen = asyncio.run(outcomes(server, 100))
+        stats = server.stats()
+    hidden_retries = stats["connections_dropped"] - seen.count("dropped")
+    assert hidden_retries > 0
+    assert stats["requests"] == 100 + hidden_retries
+
+
+# --- safety -----------------------------------------------------------------------------------
+
+
+def test_listens_on_loopback_only_by_default(fast):
+    assert fast.url.startswith("http://127.0.0.1:")
+    server_proc = psutil.Process(fast.pid)
+    addresses = {
+        c.laddr.ip for c in server_proc.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN
+    }
+    assert addresses == {"127.0.0.1"}
+
+
+def test_public_bind_must_be_explicit():
+    with LabServer(LabConfig(host="0.0.0.0", public=True)) as server:
+        assert requests.get(server.url.replace("0.0.0.0", "127.0.0.1") + "/get", timeout=5).ok
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers.server", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2 and "--public" in result.stderr
+
+
+def test_request_size_limits(fast):
+    from helpers.server import MAX_BODY_BYTES, MAX_HEADER_LINE_BYTES, MAX_HEADERS
+
+    with requests.Session() as session:
+        big_body = session.post(f"{fast.url}/stats/reset", data=b"x" * (MAX_BODY_BYTES + 1), timeout=10)
+        assert big_body.status_code == 413
+        assert session.post(f"{fast.url}/stats/reset", data=b"x" * 100, timeout=10).ok
+        long_header = session.get(
+            f"{fast.url}/get", headers={"X-Big": "y" * (MAX_HEADER_LINE_BYTES + 1)}, timeout=10
+        )
+        assert long_header.status_code in (400, 431)
+        many = {f"X-H{i}": "1" for i in range(MAX_HEADERS + 1)}
+        assert session.get(f"{fast.url}/get", headers=many, timeout=10).status_code in (400, 431)
+        assert session.get(f"{fast.url}/get", headers={"X-Ok": "y" * 1000}, timeout=10).ok
+
+
+@pytest.mark.parametrize(
+    "path", ["/helpers/server.py", "/static/", "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/README.md"]
+)
+def test_serves_no_files(fast, path):
+    response = requests.get(fast.url + path, timeout=10)
+    assert (
+        response.status_code == 404 and b"def " not in response.content and b"root:" not in response.content
+    )
+
+
+def test_app_has_no_file_routes():
+    from aiohttp.web_urldispatcher import StaticResource
+
+    from helpers.server import make_app
+
+    app = make_app()
+    assert not [r for r in app.router.resources() if isinstance(r, StaticResource)]
+    assert {r.method for r in app.router.routes()} <= {"GET", "HEAD", "POST"}
+
+
 # --- bad input -------------------------------------------------------------------------------
 
 
@@ -215,6 +321,13 @@ def test_error_rate_extremes():
         ({"seed": "x"}, "seed"),
         ({"port": 70000}, "port"),
         ({"host": ""}, "host"),
+        ({"host": "0.0.0.0"}, "host must be a loopback address"),
+        ({"host": "192.168.1.10"}, "pass public=True"),
+        ({"drop_rate": 2}, "drop_rate"),
+        ({"drop_rate": None}, "drop_rate"),
+        ({"error_rate": 0.6, "drop_rate": 0.6}, "error_rate \\+ drop_rate must be at most 1"),
+        ({"public": "yes"}, "public must be True or False"),
+        ({"timeout": 0}, "timeout"),
     ],
 )
 def test_bad_configuration_raises_before_anything_starts(kwargs, name):
