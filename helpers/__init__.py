@@ -26,6 +26,7 @@ _EXPORTS = {
     "plot_scaling": "helpers.plots",
     "SEED_2018": "helpers.seed",
     "check_setup": "helpers.setup",
+    "RunCellsAbove": "helpers.friendly",
     "trace_loop_idle": "helpers.tracing",
     "run_script": "helpers.scripts",
     "ScriptRun": "helpers.scripts",

@@ -22,12 +22,16 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def check_setup(verbose: bool = True) -> None:
+def check_setup(verbose: bool = True, friendly: bool = True) -> None:
     """Check the Python version and the course's packages; print them when ``verbose``.
 
     Raises RuntimeError with one sentence on what to do when something is
-    missing or too old.
+    missing or too old. With ``friendly`` (the default), also makes this
+    IPython kernel explain cells run out of order in plain words
+    (:mod:`helpers.friendly`); outside IPython that does nothing.
     """
+    if not isinstance(verbose, bool) or not isinstance(friendly, bool):
+        raise TypeError(f"verbose and friendly must be True or False, got {verbose!r} and {friendly!r}")
     if sys.version_info < MIN_PYTHON:
         raise RuntimeError(
             f"This course needs Python >= {'.'.join(map(str, MIN_PYTHON))}; this kernel runs "
@@ -42,5 +46,9 @@ def check_setup(verbose: bool = True) -> None:
         if _version_tuple(version) < _version_tuple(minimum):
             raise RuntimeError(f"{package} {version} is too old (need >= {minimum}). {FIX}")
         versions[package] = version
+    if friendly:
+        from helpers import friendly as _friendly
+
+        _friendly.install()
     if verbose:
         print("Ready: " + " · ".join(f"{name} {version}" for name, version in versions.items()))
