@@ -40,9 +40,10 @@ from pathlib import Path
 import aiohttp
 import requests
 
+from helpers._validate import check_argv, check_bool, check_int, check_mapping, cli_int, cli_number, got
 from helpers.lab import LabServer
 from helpers.memory import rss_bytes
-from helpers.server import LabConfig
+from helpers.server import MAX_LATENCY_S, LabConfig
 from helpers.timing import Timing, format_seconds
 
 APPROACHES = ("sequential", "threads_queue", "thread_pool", "asyncio")
@@ -63,11 +64,16 @@ TARGETS = {
 
 
 def sequential(url: str, n: int, session: requests.Session) -> list[int]:
+    _check_url_n(url, n)
+    if not isinstance(session, requests.Session):
+        raise TypeError(f"session must be a requests.Session, got {got(session)}")
     return [session.get(f"{url}/get?{i}").status_code for i in range(n)]
 
 
 def threads_queue(url: str, n: int, workers: int = WORKERS) -> list[int]:
     """The seed's Solution 1, corrected: workers stop on a sentinel, results are kept in order."""
+    _check_url_n(url, n)
+    check_int("workers", workers, minimum=1)
     todo: queue.Queue[int | None] = queue.Queue()
     results: list[int] = [0] * n
 
@@ -92,6 +98,7 @@ class ThreadPool:
     """A ``ThreadPoolExecutor`` whose threads each keep one ``requests.Session``."""
 
     def __init__(self, workers: int = WORKERS) -> None:
+        check_int("workers", workers, minimum=1)
         self.executor = ThreadPoolExecutor(workers)
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
@@ -106,6 +113,7 @@ class ThreadPool:
         return session.get(url).status_code
 
     def run(self, url: str, n: int) -> list[int]:
+        _check_url_n(url, n)
         return list(self.executor.map(self._get, (f"{url}/get?{i}" for i in range(n))))
 
     def close(self) -> None:
@@ -115,6 +123,10 @@ class ThreadPool:
 
 
 async def asyncio_gather(url: str, n: int, session: aiohttp.ClientSession) -> list[int]:
+    _check_url_n(url, n)
+    if not isinstance(session, aiohttp.ClientSession):
+        raise TypeError(f"session must be an aiohttp.ClientSession, got {got(session)}")
+
     async def fetch(i: int) -> int:
         async with session.get(f"{url}/get?{i}") as response:
             await response.read()
@@ -134,6 +146,8 @@ class Progress:
     enabled: bool = True
 
     def __post_init__(self) -> None:
+        check_int("total", self.total, minimum=0)
+        check_bool("enabled", self.enabled)
         self._bar = None
         if self.enabled:
             from tqdm import tqdm
@@ -166,6 +180,9 @@ def _time_runs(label: str, run: Callable[[], list[int]], n: int, repeats: int, p
 
 def bench_latency(url: str, n: int, repeats: int, progress: Progress) -> dict[str, Timing]:
     """Median time for ``n`` GETs per approach (plus one warm-up run each)."""
+    _check_url_n(url, n)
+    check_int("repeats", repeats, minimum=1)
+    _check_progress(progress)
     timings = {}
     with requests.Session() as session:
         timings["sequential"] = _time_runs(
@@ -200,6 +217,8 @@ async def _asyncio_timing(url: str, n: int, repeats: int, progress: Progress) ->
 
 def bench_throughput(url: str, n: int, progress: Progress) -> dict[str, float]:
     """Requests per second for ``n`` GETs at zero latency: thread pool vs asyncio (after a warm-up)."""
+    _check_url_n(url, n)
+    _check_progress(progress)
     pool = ThreadPool()
     try:
         pool.run(url, 2 * WORKERS)
@@ -267,11 +286,36 @@ def idle_rss_kib(kind: str, units: int = 10_000) -> float:
 
 def bench_memory(units: int, progress: Progress) -> dict[str, float]:
     """KiB of RSS per idle thread and per idle asyncio task, ``units`` of each."""
+    check_int("units", units, minimum=1)
+    _check_progress(progress)
     result = {}
     for kind in ("thread", "task"):
         result[kind] = idle_rss_kib(kind, units)
         progress.step(f"memory: {kind}")
     return result
+
+
+def _check_url_n(url: object, n: object) -> None:
+    allowed = "the server's address, a str starting with http:// or https://"
+    if not isinstance(url, str):
+        raise TypeError(f"url must be {allowed}, got {got(url)}")
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"url must be {allowed}, got {got(url)}")
+    check_int("n", n, minimum=1)
+
+
+def _check_progress(progress: object) -> None:
+    if not isinstance(progress, Progress):
+        raise TypeError(
+            f"progress must be a helpers.bench.Progress (Progress(total, enabled)), got {got(progress)}"
+        )
+
+
+def _check_report(report: object, *keys: str) -> None:
+    check_mapping("report", report, "the dict that bench.run() returns")
+    missing = [key for key in keys if key not in report]
+    if missing:
+        raise ValueError(f"report must be the dict that bench.run() returns; it lacks {', '.join(missing)}")
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -291,10 +335,13 @@ def run(
             raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
     if isinstance(memory_units, bool) or not isinstance(memory_units, int) or memory_units < 1:
         raise ValueError(f"memory_units must be an int >= 1, got {memory_units!r}")
-    if not isinstance(latency, (int, float)) or not latency > 0:
+    if isinstance(latency, bool) or not isinstance(latency, int | float) or not 0 < latency <= MAX_LATENCY_S:
         raise ValueError(
-            f"latency must be a number of seconds > 0 (the limit divides by it), got {latency!r}"
+            f"latency must be a number of seconds > 0 (the limit divides by it) and <= {MAX_LATENCY_S:g}, "
+            f"got {latency!r}"
         )
+    if not isinstance(progress, bool):
+        raise ValueError(f"progress must be True or False, got {progress!r}")
     bar = Progress(total=4 * (1 + repeats) + 2 + 2, enabled=progress)
     try:
         with LabServer(LabConfig(latency=latency)) as server:
@@ -325,6 +372,7 @@ def run(
 
 def targets(report: dict) -> list[tuple[str, str, bool]]:
     """(what, measured, reached) for each target in TARGETS."""
+    _check_report(report, "n", "ratio_to_limit", "throughput_n", "throughput_rps", "rss_kib_per")
     ratio, n = report["ratio_to_limit"], report["n"]
     rows = [
         (f"asyncio <= {TARGETS['asyncio']} x limit", f"{ratio['asyncio']:.2f} x", ratio["asyncio"] <= 1.25),
@@ -359,6 +407,7 @@ def targets(report: dict) -> list[tuple[str, str, bool]]:
 
 def format_report(report: dict) -> str:
     """A readable table of the report, with the targets and whether each was reached."""
+    _check_report(report, "n", "latency_s", "repeats", "python", "median_s", "min_s", "max_s", "memory_units")
     lines = [
         f"{report['n']} GETs, lab latency {format_seconds(report['latency_s'])}, "
         f"median of {report['repeats']} runs after a warm-up (Python {report['python']})",
@@ -394,6 +443,7 @@ LABELS = {
 
 def figure(report: dict):
     """The README's headline picture: the medians of a report beside the seed's 2018 figures."""
+    _check_report(report, "n", "latency_s", "median_s")
     from helpers.plots import plot_comparison
     from helpers.seed import SEED_2018
 
@@ -410,17 +460,30 @@ def figure(report: dict):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100, help="requests per run (default 100)")
-    parser.add_argument("--latency", type=float, default=0.1, help="lab latency in seconds (default 0.1)")
-    parser.add_argument("--repeats", type=int, default=5, help="counted runs per approach (default 5)")
-    parser.add_argument("--throughput-n", type=int, default=10_000, help="requests for throughput (10,000)")
-    parser.add_argument("--memory-units", type=int, default=10_000, help="idle threads/tasks (10,000)")
+    count = cli_int(1)
+    latency = cli_number(0, MAX_LATENCY_S)
+    parser.add_argument("--n", type=count, default=100, help="requests per run (default 100)")
+    parser.add_argument("--latency", type=latency, default=0.1, help="lab latency in seconds (default 0.1)")
+    parser.add_argument("--repeats", type=count, default=5, help="counted runs per approach (default 5)")
+    parser.add_argument("--throughput-n", type=count, default=10_000, help="requests for throughput (10,000)")
+    parser.add_argument("--memory-units", type=count, default=10_000, help="idle threads/tasks (10,000)")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     parser.add_argument("--figure", metavar="PNG", help="also draw the comparison figure to PNG")
     parser.add_argument("--quick", action="store_true", help="tiny configuration: checks that it works")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--_idle", nargs=2, metavar=("KIND", "UNITS"), help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(check_argv(argv))
+    for option, path in (("--json", args.json), ("--figure", args.figure)):
+        if path is not None and (not path or Path(path).is_dir()):  # found out now, not after the run
+            parser.error(f"argument {option}: must be a file path, not a folder, got {path!r}")
+    if args.figure:
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        kinds = FigureCanvasBase.get_supported_filetypes()
+        if Path(args.figure).suffix[1:].lower() not in ("", *kinds):
+            parser.error(
+                f"argument --figure: must be an image file (.png, .svg, .pdf, .jpg...), got {args.figure!r}"
+            )
     if args._idle:
         print(_idle_units_rss(args._idle[0], int(args._idle[1])))
         return 0

@@ -51,6 +51,11 @@ def captured_log(name: str = "asyncio", level: int = logging.WARNING) -> Iterato
         raise TypeError(f"name must be a logger name (str), got {type(name).__name__}")
     if isinstance(level, bool) or not isinstance(level, int):
         raise TypeError(f"level must be a logging level (int, e.g. logging.WARNING), got {level!r}")
+    if not 1 <= level <= logging.CRITICAL:
+        raise ValueError(
+            f"level must be a logging level in [1, 50] (logging.DEBUG = 10 ... logging.CRITICAL = 50), "
+            f"got {level!r}"
+        )
     logger = logging.getLogger(name)
     records: list[logging.LogRecord] = []
     handler = _ListHandler(records, level)

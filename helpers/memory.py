@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from helpers._validate import got, is_number
+
 
 def _process():
     import psutil  # imported on first use: `import helpers` stays light
@@ -70,6 +72,13 @@ class MemorySnapshot:
 
     rss: float
     vms: float
+
+    def __post_init__(self) -> None:
+        for name, value in (("rss", self.rss), ("vms", self.vms)):
+            if not is_number(value):
+                raise TypeError(f"{name} must be a finite number of bytes, got {got(value)}")
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number of bytes, got {value!r}")
 
     def __sub__(self, other: MemorySnapshot) -> MemorySnapshot:
         if not isinstance(other, MemorySnapshot):

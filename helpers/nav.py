@@ -22,6 +22,8 @@ from pathlib import Path
 
 import nbformat
 
+from helpers._validate import check_argv, check_bool, check_int, check_mapping, check_path, check_str, got
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 
@@ -32,14 +34,24 @@ class Entry:
     title: str
     promise: str
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.path, Path):
+            raise TypeError(f"path must be a pathlib.Path, got {got(self.path)}")
+        check_str("title", self.title)
+        check_str("promise", self.promise)
+
 
 def notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
     """The course notebooks in order: files named ``NN_slug.ipynb``."""
+    folder = check_path("folder", folder)
+    if not folder.is_dir():
+        raise ValueError(f"folder must be an existing folder of notebooks, got {str(folder)!r}")
     return sorted(p for p in folder.glob("*.ipynb") if NAME.match(p.name))
 
 
 def read_entry(path: Path) -> Entry:
     """Title (first ``# `` heading) and promise (the next non-empty line) of a notebook."""
+    path = check_path("path", path)
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type != "markdown" or _tag(cell) in ("nav", "toc"):
@@ -90,7 +102,16 @@ def _cell(source: str, tag: str, cell_id: str):
 
 
 def updated(nb, entries: list[Entry], i: int):
-    """A copy of ``nb`` with fresh navigation (and, for the home notebook, contents)."""
+    """A copy of ``nb`` with fresh navigation (and, for the home notebook, contents).
+
+    ``entries`` are those of every course notebook, in order; ``nb`` is the one at index ``i``.
+    """
+    check_mapping("nb", nb, "a notebook (nbformat.NotebookNode)")
+    if not isinstance(entries, list | tuple) or not all(isinstance(e, Entry) for e in entries):
+        raise TypeError(f"entries must be a list of Entry (from read_entry), got {got(entries)}")
+    if not entries:
+        raise ValueError("entries must hold at least one Entry (one per course notebook), got none")
+    check_int("i", i, minimum=0, maximum=len(entries) - 1)
     nb = nbformat.from_dict(nb)
     body = [c for c in nb.cells if _tag(c) != "nav"]
     if i == 0:
@@ -115,6 +136,7 @@ def _same(a, b) -> bool:
 
 def run(folder: Path = NOTEBOOKS, check: bool = False) -> list[Path]:
     """Regenerate (or, with ``check``, only compare) the cells; return the stale notebooks."""
+    check_bool("check", check)
     paths = notebooks(folder)
     if not paths:
         return []
@@ -134,7 +156,7 @@ def run(folder: Path = NOTEBOOKS, check: bool = False) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.nav", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if any cell is stale")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(check_argv(argv))
     stale = run(check=args.check)
     for path in stale:
         print(f"{'stale' if args.check else 'updated'}: {path.name}")

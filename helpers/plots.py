@@ -9,7 +9,9 @@ while a figure is being built: global ``rcParams`` are never changed.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
+import numbers
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -20,6 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
+from helpers._validate import check_bool, check_str, got
+from helpers.friendly import RunCellsAbove
 from helpers.spans import Span, SpanRecorder
 from helpers.timing import Timing, format_seconds
 
@@ -73,8 +77,16 @@ def plot_comparison(
     ``seed`` values whose keys are in ``results`` appear as hatched grey bars beside
     ours (other seed keys are ignored). ``log=True`` uses a logarithmic x axis.
     """
-    if not isinstance(results, Mapping) or not results:
-        raise ValueError("results must be a non-empty mapping {approach: seconds or Timing}")
+    if not isinstance(results, Mapping):
+        raise TypeError(f"results must be a mapping {{approach: seconds or Timing}}, got {got(results)}")
+    if not results:
+        raise RunCellsAbove(
+            "plot_comparison got no timings: run the measurement cells above first "
+            "(results must be a non-empty mapping {approach: seconds or Timing}, got {})"
+        )
+    _check_flags_and_texts(
+        log=log, title=title, xlabel=xlabel, limit_label=limit_label, seed_label=seed_label
+    )
     values = {name: _seconds(v, f"results[{name!r}]", positive=log) for name, v in results.items()}
     seeds: dict[str, float] = {}
     if seed is not None:
@@ -84,7 +96,7 @@ def plot_comparison(
             )
         seeds = {k: _seconds(v, f"seed[{k!r}]", positive=log) for k, v in seed.items() if k in results}
     if limit is not None:
-        limit = _seconds(limit, "limit", positive=True)
+        limit = _seconds(limit, "limit", positive=True, why="")
 
     height = 0.38 if seeds else 0.6
     with _figure(10, max(2.8, 1.4 + (0.95 if seeds else 0.6) * len(results))) as (fig, ax):
@@ -166,13 +178,17 @@ def plot_timeline(
     else:
         raise TypeError(f"spans must be a SpanRecorder or a sequence of Span, got {type(spans).__name__}")
     if not spans:
-        raise ValueError("no spans to plot; record some with SpanRecorder.span(...) first")
+        raise RunCellsAbove(
+            "plot_timeline got no spans to plot; record some with SpanRecorder.span(...) first: "
+            "run the measurement cells above, then this one"
+        )
+    _check_flags_and_texts(title=title, xlabel=xlabel, limit_label=limit_label)
     if isinstance(max_lanes, bool) or not isinstance(max_lanes, int):
         raise TypeError(f"max_lanes must be an int >= 1, got {max_lanes!r}")
     if max_lanes < 1:
         raise ValueError(f"max_lanes must be an int >= 1, got {max_lanes!r}")
     if limit is not None:
-        limit = _seconds(limit, "limit", positive=True)
+        limit = _seconds(limit, "limit", positive=True, why="")
 
     all_lanes = list(dict.fromkeys(s.lane for s in spans))
     lanes = all_lanes[:max_lanes]
@@ -220,12 +236,23 @@ def plot_scaling(
     ``reference`` maps a label to a function of N, drawn dashed across the whole N range.
     ``log=True`` (default) uses log-log axes.
     """
-    if not isinstance(series, Mapping) or not series:
-        raise ValueError("series must be a non-empty mapping {name: {N: seconds or Timing}}")
+    if not isinstance(series, Mapping):
+        raise TypeError(f"series must be a mapping {{name: {{N: seconds or Timing}}}}, got {got(series)}")
+    if not series:
+        raise RunCellsAbove(
+            "plot_scaling got no series: run the measurement cells above first "
+            "(series must be a non-empty mapping {name: {N: seconds or Timing}}, got {})"
+        )
+    _check_flags_and_texts(log=log, title=title, xlabel=xlabel, ylabel=ylabel)
     points: dict[str, list[tuple[float, float]]] = {}
     for name, by_n in series.items():
-        if not isinstance(by_n, Mapping) or not by_n:
-            raise ValueError(f"series[{name!r}] must be a non-empty mapping {{N: seconds or Timing}}")
+        if not isinstance(by_n, Mapping):
+            raise TypeError(f"series[{name!r}] must be a mapping {{N: seconds or Timing}}, got {got(by_n)}")
+        if not by_n:
+            raise RunCellsAbove(
+                f"plot_scaling got no points for {name!r}: run the measurement cells above first "
+                f"(series[{name!r}] must be a non-empty mapping {{N: seconds or Timing}}, got {{}})"
+            )
         for n in by_n:
             bound = "> 0 (log axes)" if log else ">= 0"
             if isinstance(n, bool) or not isinstance(n, int | float):
@@ -236,23 +263,23 @@ def plot_scaling(
     if reference is not None and not (
         isinstance(reference, Mapping) and all(callable(f) for f in reference.values())
     ):
-        raise TypeError("reference must be a mapping {label: function of N} or None")
+        raise TypeError(f"reference must be a mapping {{label: function of N}} or None, got {got(reference)}")
+    n_min = min(n for pts in points.values() for n, _ in pts)
+    n_max = max(n for pts in points.values() for n, _ in pts)
+    steps = 100
+    xs = [
+        n_min * (n_max / n_min) ** (i / steps) if log else n_min + (n_max - n_min) * i / steps
+        for i in range(steps + 1)
+    ]
+    lines = {label: _reference_line(label, fn, xs) for label, fn in (reference or {}).items()}
 
     with _figure(9, 5.5) as (fig, ax):
         markers = "os^Dv<>"
         for i, (name, pts) in enumerate(points.items()):
             ns, ts = zip(*pts, strict=True)
             ax.plot(ns, ts, marker=markers[i % len(markers)], markersize=7, linewidth=2, label=name)
-        n_min = min(n for pts in points.values() for n, _ in pts)
-        n_max = max(n for pts in points.values() for n, _ in pts)
-        steps = 100
-        xs = [
-            n_min * (n_max / n_min) ** (i / steps) if log else n_min + (n_max - n_min) * i / steps
-            for i in range(steps + 1)
-        ]
-        for i, (label, fn) in enumerate((reference or {}).items()):
+        for i, (label, ys) in enumerate(lines.items()):
             style = ("--", ":", "-.")[i % 3]
-            ys = [fn(x) for x in xs]
             ax.plot(xs, ys, linestyle=style, color=_LINE_DARK, linewidth=1.5, label=label, zorder=1.5)
         if log:
             ax.set_xscale("log")
@@ -281,13 +308,42 @@ def _figure(width: float, height: float) -> Iterator[tuple[Figure, Axes]]:
             plt.close(fig)  # the caller gets the figure; pyplot forgets it, so Jupyter shows it once
 
 
-def _seconds(value: object, name: str, *, positive: bool = False) -> float:
-    """``value`` (a number of seconds or a Timing) as float seconds, checked."""
+def _check_flags_and_texts(**arguments: object) -> None:
+    """``log`` must be True or False; every other argument given (a title, a label) a str."""
+    for name, value in arguments.items():
+        if name == "log":
+            check_bool(name, value)
+        else:
+            check_str(name, value)
+
+
+def _reference_line(label: object, fn: Callable, xs: list[float]) -> list[float]:
+    """``fn(x)`` for each x, checked: a function of one argument N returning finite numbers."""
+    name = f"reference[{label!r}]"
+    try:
+        inspect.signature(fn).bind(xs[0])
+    except TypeError:
+        raise TypeError(f"{name} must be a function of one argument N (e.g. lambda n: n * 0.1)") from None
+    except ValueError:  # no signature to inspect (some built-ins): just call it
+        pass
+    ys = [fn(x) for x in xs]
+    for x, y in zip(xs, ys, strict=True):
+        if isinstance(y, bool) or not isinstance(y, numbers.Real):
+            raise TypeError(f"{name}(N) must return a finite number of seconds, got {got(y)} for N = {x:g}")
+        if not math.isfinite(y):
+            raise ValueError(f"{name}(N) must return a finite number of seconds, got {got(y)} for N = {x:g}")
+    return ys
+
+
+def _seconds(
+    value: object, name: str, *, positive: bool = False, why: str = " (a log axis has no 0)"
+) -> float:
+    """``value`` (a number of seconds or a Timing) as float seconds, checked: > 0 if ``positive``."""
     seconds = value.median if isinstance(value, Timing) else value
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise TypeError(f"{name} must be a number of seconds or a Timing, got {type(value).__name__}")
     if not math.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
-        bound = "> 0 (a log axis has no 0)" if positive else ">= 0"
+        bound = f"> 0{why}" if positive else ">= 0"
         raise ValueError(f"{name} must be a finite number of seconds {bound}, got {seconds!r}")
     return float(seconds)
 

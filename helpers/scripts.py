@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers._validate import check_bool, check_number, check_str, got
+
 
 @dataclass(frozen=True)
 class ScriptRun:
@@ -32,6 +34,13 @@ class ScriptRun:
     stdout: str
     stderr: str
     seconds: float
+
+    def __post_init__(self) -> None:
+        if isinstance(self.returncode, bool) or not isinstance(self.returncode, int):
+            raise TypeError(f"returncode must be an int (the exit code), got {got(self.returncode)}")
+        check_str("stdout", self.stdout)
+        check_str("stderr", self.stderr)
+        check_number("seconds", self.seconds)
 
     @property
     def ok(self) -> bool:
@@ -72,6 +81,7 @@ def run_script(
         raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
     if not isinstance(name, str) or not name.endswith(".py") or Path(name).name != name:
         raise ValueError(f"name must be a plain file name ending in .py, got {name!r}")
+    check_bool("check", check)
 
     package_root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, PYTHONIOENCODING="utf-8")

@@ -44,6 +44,19 @@ from pathlib import Path
 
 import nbformat
 
+from helpers._validate import (
+    check_argv,
+    check_bool,
+    check_callable,
+    check_int,
+    check_mapping,
+    check_path,
+    check_paths,
+    check_str,
+    check_strings,
+    cli_int,
+    got,
+)
 from helpers.nav import NOTEBOOKS, notebooks, read_entry
 
 ROOT = NOTEBOOKS.parent
@@ -268,7 +281,9 @@ def execute(
     it anyway). Raises ``nbclient.exceptions.CellExecutionError`` when a cell
     not tagged ``raises-exception`` fails.
     """
-    return _execute(Path(path).resolve(), timeout, fresh, cache)[0]
+    path = check_path("path", path)
+    _check_run_options(timeout=timeout, fresh=fresh, cache=cache)
+    return _execute(path.resolve(), timeout, fresh, Path(cache))[0]
 
 
 def _execute(path: Path, timeout: int, fresh: bool, cache: Path) -> tuple[nbformat.NotebookNode, str]:
@@ -298,7 +313,9 @@ def _execute(path: Path, timeout: int, fresh: bool, cache: Path) -> tuple[nbform
 def store_executed(path: Path, nb: nbformat.NotebookNode, cache: Path = CACHE) -> None:
     """Keep ``nb``, an execution of the notebook at ``path`` from the top in a fresh kernel, as
     its cached execution (the notebook tests hand theirs over, so decks need no run of their own)."""
-    path = Path(path).resolve()
+    path = check_path("path", path).resolve()
+    check_mapping("nb", nb, "a notebook (nbformat.NotebookNode)")
+    cache = check_path("cache", cache)
     nb.metadata["course_build"] = {"key": _cache_key(path)}
     cache.mkdir(parents=True, exist_ok=True)
     cached = cache / path.name
@@ -327,7 +344,9 @@ def execute_all(
     paths: Sequence[Path], *, jobs: int = 1, timeout: int = 600, fresh: bool = False, cache: Path = CACHE
 ) -> dict[Path, Executed]:
     """Execute several notebooks, ``jobs`` at a time (separate processes); never raises for a cell."""
-    paths = [Path(p).resolve() for p in paths]
+    paths = [p.resolve() for p in check_paths("paths", paths)]
+    _check_run_options(jobs=jobs, timeout=timeout, fresh=fresh, cache=cache)
+    cache = Path(cache)
     args = [(path, timeout, fresh, cache) for path in paths]
     if jobs > 1 and len(paths) > 1:
         context = multiprocessing.get_context("spawn")  # never fork a process that may hold threads
@@ -339,6 +358,22 @@ def execute_all(
         path: Executed(nbformat.read(cache / path.name, as_version=4) if ok else None, note)
         for path, (ok, note) in zip(paths, results, strict=True)
     }
+
+
+def _check_run_options(*, timeout: object, fresh: object, cache: object, jobs: object = 1) -> None:
+    check_int("jobs", jobs, minimum=1)
+    check_int("timeout", timeout, minimum=1)  # seconds per cell
+    check_bool("fresh", fresh)
+    check_path("cache", cache)
+
+
+def _check_build_args(paths: object, out: object, *, log: object, **options: object) -> None:
+    """Checked before a build touches anything (build_slides first replaces ``out/reveal.js``)."""
+    if paths is not None:
+        check_paths("paths", paths)
+    check_path("out", out)
+    _check_run_options(**options)
+    check_callable("log", log, "a function of one str (e.g. print)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -387,9 +422,12 @@ def prepare(
     notebooks in ``names`` get ``link_suffix`` instead of ``.ipynb``.
     ``compact``: runs of blank lines in code become one (slides are short of height).
     """
+    check_mapping("nb", nb, "a notebook (nbformat.NotebookNode)")
+    check_str("link_suffix", link_suffix)
+    names = check_strings("names", names)
+    check_bool("compact", compact)
     nb = copy.deepcopy(nb)
     states = _widget_states(nb)
-    names = list(names)
     for cell in nb.cells:
         if cell.cell_type == "markdown" and names:
             cell.source = _relink(cell.source, names, link_suffix)
@@ -441,6 +479,7 @@ def render(nb, kind: str, *, names: Iterable[str] = ()) -> str:
     """
     if kind not in ("slides", "html"):
         raise ValueError(f"kind must be 'slides' or 'html', not {kind!r}")
+    check_mapping("nb", nb, "a notebook (nbformat.NotebookNode)")
     suffix = ".slides.html" if kind == "slides" else ".html"
     ready = prepare(nb, link_suffix=suffix, names=names, compact=kind == "slides")
     resources = {"course_css": SLIDES_CSS if kind == "slides" else HTML_CSS, "course_js": FIT_JS}
@@ -500,6 +539,7 @@ def build_slides(
     log: Callable[[str], None] = print,
 ) -> Built:
     """One reveal.js deck per notebook (default: all) in ``out``, with reveal.js copied beside them."""
+    _check_build_args(paths, out, jobs=jobs, fresh=fresh, timeout=timeout, cache=cache, log=log)
     target = Path(out) / "reveal.js"
     if target.exists():
         shutil.rmtree(target)
@@ -518,6 +558,7 @@ def build_html(
     log: Callable[[str], None] = print,
 ) -> Built:
     """One executed HTML page per notebook (default: all) in ``out``, and ``index.html`` linking them."""
+    _check_build_args(paths, out, jobs=jobs, fresh=fresh, timeout=timeout, cache=cache, log=log)
     out = Path(out)
     built = _build("html", paths, out, jobs=jobs, fresh=fresh, timeout=timeout, cache=cache, log=log)
     pages = sorted(out.glob("[0-9][0-9]_*.html"))
@@ -527,6 +568,8 @@ def build_html(
 
 def write_index(pages: Sequence[Path], target: Path) -> Path:
     """``index.html``: the pages in course order, each with its notebook's title and promise."""
+    pages = check_paths("pages", pages)
+    target = check_path("target", target)
     items = []
     home_title = "From the for-loop to the event loop"
     for page in pages:
@@ -551,6 +594,8 @@ def write_index(pages: Sequence[Path], target: Path) -> Path:
 
 
 def sha256sums(folder: Path = REVEAL) -> str:
+    """``sha256sum``'s lines for the REVEAL_FILES in ``folder`` (the vendored copy by default)."""
+    folder = check_path("folder", folder)
     lines = []
     for name in REVEAL_FILES:
         digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
@@ -560,6 +605,7 @@ def sha256sums(folder: Path = REVEAL) -> str:
 
 def vendor(folder: Path = REVEAL) -> None:
     """Fetch ``reveal.js@REVEAL_VERSION`` with ``npm pack``, check its integrity, keep REVEAL_FILES."""
+    folder = check_path("folder", folder)
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
             ["npm", "pack", f"reveal.js@{REVEAL_VERSION}", "--silent"],
@@ -612,6 +658,10 @@ def chromium_path() -> Path:
 
 def launch_chromium(playwright):
     """Headless Chromium from ``chromium_path()`` (playwright downloads no browser here)."""
+    if not hasattr(playwright, "chromium"):
+        raise TypeError(
+            f"playwright must be the object of `with sync_playwright() as playwright:`, got {got(playwright)}"
+        )
     return playwright.chromium.launch(executable_path=str(chromium_path()), args=list(CHROMIUM_ARGS))
 
 
@@ -623,6 +673,9 @@ _SLIDE_TITLE = """(() => {
 
 def screenshots(decks: Sequence[Path], out: Path, log: Callable[[str], None] = print) -> list[Path]:
     """Every slide of every deck as a PNG (``out/<deck>/NN.png``, 1280×720), offline."""
+    decks = check_paths("decks", decks)
+    out = check_path("out", out)
+    check_callable("log", log, "a function of one str (e.g. print)")
     from playwright.sync_api import sync_playwright
 
     shots = []
@@ -669,10 +722,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("what", choices=("slides", "html", "screenshots", "vendor"), help="what to build")
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/NN_*.ipynb")
     parser.add_argument("--out", type=Path, help="output folder (default: build/slides or build/html)")
-    parser.add_argument("--jobs", type=int, default=1, help="notebooks executed at once (default 1)")
+    parser.add_argument("--jobs", type=cli_int(1), default=1, help="notebooks executed at once (default 1)")
     parser.add_argument("--fresh", action="store_true", help="execute again even if the cache is fresh")
-    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
-    args = parser.parse_args(argv)
+    parser.add_argument("--timeout", type=cli_int(1), default=600, help="seconds per cell (default 600)")
+    args = parser.parse_args(check_argv(argv))
     if args.what == "vendor":
         vendor()
         print(f"reveal.js {REVEAL_VERSION}: {len(REVEAL_FILES)} files in {REVEAL}")

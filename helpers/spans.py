@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from helpers._validate import check_str, got, is_number
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,13 @@ class Span:
     end: float
 
     def __post_init__(self) -> None:
+        check_str("label", self.label)
+        check_str("lane", self.lane)
+        for name, value in (("start", self.start), ("end", self.end)):
+            if not is_number(value):
+                raise TypeError(f"{name} must be a finite number of seconds, got {got(value)}")
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number of seconds, got {got(value)}")
         if self.end < self.start:
             raise ValueError(f"end must be >= start, got start={self.start!r}, end={self.end!r}")
 
@@ -98,8 +108,10 @@ class SpanRecorder:
         """Add and return a span from absolute ``time.perf_counter()`` values ``start <= end``."""
         _check_names(label, lane)
         for name, value in (("start", start), ("end", end)):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TypeError(f"{name} must be a time.perf_counter() value (float), got {value!r}")
+            if not is_number(value):
+                raise TypeError(f"{name} must be a time.perf_counter() value (float), got {got(value)}")
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite time.perf_counter() value (float), got {value!r}")
         if end < start:
             raise ValueError(f"end must be >= start, got start={start!r}, end={end!r}")
         lane = current_lane() if lane is None else lane

@@ -18,6 +18,8 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
+from helpers._validate import check_bool, got
+
 
 @dataclass(frozen=True)
 class Timing:
@@ -34,6 +36,10 @@ class Timing:
     def __post_init__(self) -> None:
         if not isinstance(self.label, str):
             raise TypeError(f"label must be a str, got {type(self.label).__name__}")
+        if isinstance(self.samples, str | bytes) or not hasattr(self.samples, "__iter__"):
+            raise TypeError(
+                f"samples must be a sequence of durations in seconds (numbers >= 0), got {got(self.samples)}"
+            )
         samples = tuple(self.samples)
         if not samples:
             raise ValueError("samples must hold at least one duration in seconds, got none")
@@ -76,6 +82,8 @@ class Timing:
             raise TypeError(f"limit must be a number of seconds > 0, got {limit!r}")
         if not limit > 0:
             raise ValueError(f"limit must be a number of seconds > 0, got {limit!r}")
+        if not math.isfinite(limit):
+            raise ValueError(f"limit must be a finite number of seconds > 0, got {limit!r}")
         return self.median / limit
 
     def __float__(self) -> float:
@@ -135,6 +143,7 @@ def measure(
     if inspect.iscoroutinefunction(fn):
         raise TypeError("fn is an async function: use `await measure_async(fn)` instead of measure(fn)")
     repeats, warmup, label = _check_args(fn, repeats, warmup, label)
+    check_bool("progress", progress)
     samples = []
     with _progress_bar(warmup + repeats, label, progress) as advance:
         for i in range(warmup + repeats):
@@ -176,6 +185,7 @@ async def measure_async(
     if not callable(make_coro):
         raise TypeError(f"make_coro must be an async function, got {type(make_coro).__name__}")
     repeats, warmup, label = _check_args(make_coro, repeats, warmup, label)
+    check_bool("progress", progress)
     samples = []
     with _progress_bar(warmup + repeats, label, progress) as advance:
         for i in range(warmup + repeats):

@@ -92,5 +92,6 @@ def _waiter(loop: object) -> object:
         if waiter is not None and callable(getattr(waiter, "select", None)) and hasattr(waiter, "__dict__"):
             return waiter
     raise TypeError(
-        f"cannot trace a {type(loop).__name__}: only asyncio's own selector and proactor loops are supported"
+        f"cannot trace a {type(loop).__name__}: loop must be one of asyncio's own selector or proactor "
+        "event loops, or None for the running loop"
     )
