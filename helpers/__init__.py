@@ -33,6 +33,7 @@ _EXPORTS = {
     "captured_log": "helpers.loops",
     "crunch": "helpers.cpu",
     "iterations_for": "helpers.cpu",
+    "exit_with_parent": "helpers.workers",
     "rss_bytes": "helpers.memory",
     "vms_bytes": "helpers.memory",
     "format_bytes": "helpers.memory",
