@@ -247,7 +247,7 @@ async def attempt_async(fn, *args, timeout: float | None = None, **kwargs) -> At
         raise ValueError(f"timeout must be a positive number of seconds or None, not {timeout!r}")
     start = time.perf_counter()
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(timeout) as scope:
             if inspect.isawaitable(fn):
                 value = await fn
             elif callable(fn):
@@ -256,8 +256,10 @@ async def attempt_async(fn, *args, timeout: float | None = None, **kwargs) -> At
                     value = await value
             else:
                 raise TypeError(f"expected an async function, got {type(fn).__name__}")
-    except TimeoutError:
-        return Attempt(elapsed=time.perf_counter() - start, timed_out=True)
+    except TimeoutError as exc:
+        if scope.expired():  # our own time limit, not a TimeoutError raised by the learner's code
+            return Attempt(elapsed=time.perf_counter() - start, timed_out=True)
+        return Attempt(error=exc, elapsed=time.perf_counter() - start)
     except Exception as exc:
         return Attempt(error=exc, elapsed=time.perf_counter() - start)
     return Attempt(value=value, elapsed=time.perf_counter() - start)
@@ -395,7 +397,9 @@ def check_answers(fb: Feedback, answers, queries: list[str], *, ordered: bool = 
     if None in got:
         bad = got.index(None)
         return fb.require(
-            False, "", f"answer {bad} is not the lab server's JSON (it is a {type(answers[bad]).__name__})"
+            False,
+            "",
+            f"answer {bad} is not the lab server's JSON (its type is {type(answers[bad]).__name__})",
         )
     missing = sorted(set(queries) - set(got), key=queries.index)
     extra = [q for q in set(got) if got.count(q) > 1 or q not in queries]

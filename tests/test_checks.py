@@ -65,9 +65,16 @@ def test_attempt_async_times_out_and_reports():
         broken = await attempt_async(_boom, "z")
         fine = await attempt_async(asyncio.sleep(0, result=7))
         stub = await attempt_async(1)
-        return slow, broken, fine, stub
 
-    slow, broken, fine, stub = asyncio.run(main())
+        async def own_timeout():
+            async with asyncio.timeout(0.01):
+                await asyncio.sleep(1)
+
+        theirs = await attempt_async(own_timeout, timeout=5)
+        return slow, broken, fine, stub, theirs
+
+    slow, broken, fine, stub, theirs = asyncio.run(main())
+    assert not theirs.timed_out and isinstance(theirs.error, TimeoutError), "the learner's own timeout"
     assert slow.timed_out
     assert broken.describe().startswith("raised KeyError: 'z'")
     assert fine.value == 7

@@ -33,6 +33,11 @@ def test_notebook_runs_twice_cleanly(path):
                     if shows_warning or (expected_error and bad == "Traceback (most recent call last)"):
                         continue
                     assert bad not in text, f"pass {number}, cell {index}: {bad!r} in output:\n{text[:2000]}"
+            shown = "\n".join(output_texts(cell))
+            if "check" in tags:  # run on the untouched starter: guidance, not a failure
+                assert "not started yet" in shown, f"pass {number}, cell {index}: check cell said:\n{shown}"
+            if "solution" in tags:  # folded away: the plain text only says how to load it
+                assert "%load solutions/" in shown, f"pass {number}, cell {index}: solution said:\n{shown}"
             errors = [o for o in cell.outputs if o.output_type == "error"]
             assert expected_error or not errors, f"pass {number}, cell {index} raised"
             if expected_error:

@@ -1,0 +1,205 @@
+"""Checkers for the exercises of notebook 01 · The for-loop.
+
+1. :func:`timed_loop` (warm-up): the learner predicts how long 30 sequential
+   requests take at 0.05 s latency, then writes and times the loop; the checker
+   runs it and compares the prediction with N × latency and with the
+   measurement, and the measurement with its own stopwatch.
+2. :func:`session_loop` (main): the loop on one ``requests.Session``; the
+   server must see all the answers, in order, on **one** TCP connection.
+3. :func:`patient_loop` (stretch): the same loop against a server that
+   answers 503 to one request in five; every answer must come back, each
+   failed request retried once more, still on one connection.
+"""
+
+from __future__ import annotations
+
+import math
+
+from helpers import checks
+from helpers.checks import Feedback, attempt, check_answers, check_connections, is_stub
+from helpers.lab import start_server
+from helpers.timing import format_seconds
+
+NOTEBOOK = "01"
+
+
+def solution(name: str):
+    """The solution to exercise ``name`` of this notebook, shown folded away."""
+    return checks.solution(NOTEBOOK, name)
+
+
+def _seconds(value) -> float | None:
+    """``value`` as a positive, finite number of seconds, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value > 0 else None
+
+
+def _run(fb: Feedback, name: str, fn, server, n: int, timeout: float):
+    """Reset the server's counters, run ``fn(url_basis, n)``; the Attempt, or None after a ✗ line."""
+    server.reset_stats()
+    run = attempt(fn, f"{server.url}/get?", n, timeout=timeout)
+    if run.ok or run.not_implemented:  # not implemented: the caller says "not started"
+        return run
+    fb.fail(f"{name}(url_basis, {n}) {run.describe(timeout)}")
+    if run.timed_out:
+        fb.hint(f"{n} requests to this server take well under {timeout:g} s: is a loop waiting forever?")
+    return None
+
+
+def timed_loop(fn, prediction, *, n: int = 30, latency: float = 0.05) -> Feedback:
+    """Check a prediction, then run ``fn(url_basis, n)``: a timed for-loop of ``n`` GETs.
+
+    The prediction is right within 0.7×–1.5× of N × latency. The loop must send
+    ``n`` requests, one at a time (server stats), and return the seconds it
+    took: close to the checker's own stopwatch (not milliseconds, not one
+    request's time).
+    """
+    fb = Feedback("Exercise 1 · predict, then measure")
+    ideal = n * latency
+    if prediction is None:
+        return fb.not_started(
+            f"Set `prediction` to your guess, in seconds, for {n} requests one after the other at "
+            f"{latency:g} s latency; then write timed_loop and run this check again."
+        )
+    guess = _seconds(prediction)
+    if guess is None:
+        return fb.fail(f"prediction is {prediction!r}: write a positive number of seconds, such as 2.5")
+    ratio = guess / ideal
+    what = f"{n} × {latency:g} s = {format_seconds(ideal)}"
+    if not fb.require(
+        0.7 <= ratio <= 1.5,
+        f"your prediction, {format_seconds(guess)}, is {ratio:.2f} × N × latency ({what})",
+        f"your prediction, {format_seconds(guess)}, is {ratio:.2f} × N × latency ({what}); "
+        "0.7× to 1.5× counts as right",
+    ):
+        if ratio < 0.7:
+            fb.hint("In a for-loop each request waits for the one before: N round trips, one after another.")
+        else:
+            fb.hint("Each request costs one round trip (the latency) plus a little client work, not more.")
+    if is_stub(fn):
+        return fb.not_started(
+            "Now write timed_loop(url_basis, n): a for-loop of n requests.get(url_basis + str(i)), "
+            "timed with time.perf_counter(); return the seconds. Then run this check again."
+        )
+    server = start_server(latency=latency)
+    timeout = max(10.0, 20 * ideal)
+    run = _run(fb, "timed_loop", fn, server, n, timeout)
+    if run is None:
+        return fb
+    if run.not_implemented:
+        return fb.not_started("Replace the `raise NotImplementedError` in timed_loop with your loop.")
+    stats = server.stats()
+    got, peak = stats["requests"], stats["peak_in_flight"]
+    fb.require(got == n, f"the server answered {n} requests", f"the server answered {got} requests, not {n}")
+    fb.require(
+        peak <= 1,
+        "one request at a time, as a for-loop sends them",
+        f"{peak} requests were in flight at once: this exercise's loop sends them one at a time",
+    )
+    measured, took = _seconds(run.value), run.elapsed
+    if measured is None:
+        fb.fail(f"timed_loop returned {run.value!r}, not a number of seconds")
+        return fb.hint("Return time.perf_counter() after the loop minus time.perf_counter() before it.")
+    if measured > 1.1 * took + 0.05:
+        fb.fail(
+            f"timed_loop returned {measured:g}, but the call took {format_seconds(took)}: "
+            "return seconds (perf_counter differences are in seconds), not milliseconds"
+        )
+    elif measured < 0.75 * took:
+        fb.fail(
+            f"timed_loop returned {format_seconds(measured)}, but the call took {format_seconds(took)}: "
+            "your stopwatch missed part of the loop"
+        )
+        fb.hint("Start the timer once before the loop and stop it once after, not inside the loop.")
+    else:
+        fb.ok(
+            f"your loop measured {format_seconds(measured)} (the check's stopwatch: {format_seconds(took)})"
+        )
+        fb.note(
+            f"measured = {measured / ideal:.2f} × N × latency; your prediction was "
+            f"{guess / measured:.2f} × the measurement"
+        )
+    return fb
+
+
+def _errors_among(fb: Feedback, answers) -> bool:
+    """A ✗ line if an answer is an error response (a 503, or its ``{"error": ...}`` JSON); True if so."""
+    try:
+        answers = list(answers)
+    except TypeError:
+        return False
+    for k, answer in enumerate(answers):
+        status = getattr(answer, "status_code", None)
+        if isinstance(status, int) and status != 200:
+            fb.fail(f"answer {k} is a {status} response, not an answer")
+            return True
+        if isinstance(answer, dict) and "error" in answer and "url" not in answer:
+            fb.fail(f"answer {k} is the server's 503 error, {answer}, not an answer")
+            return True
+    return False
+
+
+def session_loop(fn, *, n: int = 50, latency: float = 0.0) -> Feedback:
+    """Run ``fn(url_basis, n)``: all ``n`` answers, in order, carried by one TCP connection."""
+    fb = Feedback("Exercise 2 · one Session, one connection")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write session_loop(url_basis, n): open ONE requests.Session (a `with` block), GET "
+            "url_basis + str(i) for i in range(n) on it, and return the n answers' JSON, in order."
+        )
+    server = start_server(latency=latency)
+    run = _run(fb, "session_loop", fn, server, n, timeout=30.0)
+    if run is None:
+        return fb
+    if run.not_implemented:
+        return fb.not_started("Replace the `raise NotImplementedError` in session_loop with your loop.")
+    stats = server.stats()
+    if not check_answers(fb, run.value, [str(i) for i in range(n)]):
+        fb.hint("Append response.json() for each request to a list, and return that list.")
+    if not check_connections(fb, stats, 1):
+        fb.hint(
+            "requests.get() opens a new connection each time; so does a Session created inside the "
+            "loop. Create the Session once, before the loop, and call session.get() in it."
+        )
+    fb.note(f"{stats['requests']} requests in {format_seconds(run.elapsed)}")
+    return fb
+
+
+def patient_loop(fn, *, n: int = 50, error_rate: float = 0.2, seed: int = 1) -> Feedback:
+    """Run ``fn(url_basis, n)`` against a server that answers 503 to a fraction ``error_rate``.
+
+    All ``n`` answers must come back, in order; the server must receive ``n``
+    requests plus one more per 503 (a retry for each failure, no more); and
+    they must travel on one TCP connection (one Session).
+    """
+    fb = Feedback("Exercise 3 · a loop that survives 503s")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write patient_loop(url_basis, n, tries=10): like session_loop, but when a response's "
+            "status is not 200, send that request again (up to `tries` times)."
+        )
+    server = start_server(latency=0, error_rate=error_rate, seed=seed)
+    run = _run(fb, "patient_loop", fn, server, n, timeout=30.0)
+    if run is None:
+        if "HTTPError" in fb.text:
+            fb.hint("raise_for_status() raised on a 503: catch it (or test response.ok) and try again.")
+        return fb
+    if run.not_implemented:
+        return fb.not_started("Replace the `raise NotImplementedError` in patient_loop with your loop.")
+    stats = server.stats()
+    failed, got = stats["errors_injected"], stats["requests"]
+    fb.note(f"the server answered 503 to {failed} of {got} requests, on purpose")
+    if _errors_among(fb, run.value):
+        fb.hint("A 503 comes back as a response, not an exception: check response.status_code (or ok).")
+    elif not check_answers(fb, run.value, [str(i) for i in range(n)]):
+        fb.hint("Keep the answer of the try that succeeded, one per i, in order.")
+    fb.require(
+        got == n + failed,
+        f"{got} requests = {n} answers + {failed} retries: each 503 was retried, nothing more",
+        f"the server got {got} requests for {n} answers and {failed} 503s: expected {n + failed} "
+        "(one retry per 503)",
+    )
+    if not check_connections(fb, stats, 1):
+        fb.hint("Retry on the same Session: create it once, before the loop.")
+    return fb

@@ -1,0 +1,408 @@
+"""Checkers for the exercises of notebook 02 · Threads and a queue.
+
+1. :func:`fetch_bounded` (warm-up): ``fetch_all`` with ``queue.Queue(maxsize=5)``.
+   The checker runs it on 100 URLs and 20 workers with a time limit (a bounded
+   queue filled before the workers start hangs), watches the threads' stacks
+   to see the main thread wait in ``put()`` for room, and checks all 100
+   answers in order, at most 20 in flight, and no thread left behind.
+2. :func:`fetch_local` (main): one ``requests.Session`` per thread in a
+   ``threading.local()``; on a pool of 20 threads, 100 URLs must travel on
+   at most 20 TCP connections (server stats), all answers in order.
+3. :func:`run_small` (stretch): run ``work()`` on new threads with 256 KiB
+   stacks and put ``threading.stack_size(0)`` back; the checker's ``work``
+   measures the stack of the thread it runs on (Linux and macOS).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import queue
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from helpers import checks
+from helpers.checks import (
+    Feedback,
+    attempt,
+    check_answers,
+    check_connections,
+    check_peak,
+    describe_error,
+    is_stub,
+)
+from helpers.lab import start_server
+from helpers.memory import format_bytes
+from helpers.timing import format_seconds
+
+NOTEBOOK = "02"
+SMALL = 256 * 1024  # bytes: the stack size exercise 3 asks for
+
+_PUT, _GET, _JOIN = queue.Queue.put.__code__, queue.Queue.get.__code__, queue.Queue.join.__code__
+_WAIT, _THREAD_JOIN = threading.Condition.wait.__code__, threading.Thread.join.__code__
+_STUCK = {  # where the learner's call hung -> what that means, and what to do about it
+    _PUT: ("stuck in q.put(): the queue is full and no worker takes from it", "Start the workers before "
+           "you fill the queue"),
+    _JOIN: ("stuck in q.join(): it waits for one task_done() per item put", "Join the threads after "
+            "their sentinels instead"),
+    _THREAD_JOIN: ("stuck in t.join(): a worker is still waiting in q.get()", "Did every worker get a "
+                   "sentinel (None), after all the URLs?"),
+    _GET: ("stuck in q.get(): it waits for an item nobody puts", ""),
+}  # fmt: skip
+
+
+def solution(name: str):
+    """The solution to exercise ``name`` of this notebook, shown folded away."""
+    return checks.solution(NOTEBOOK, name)
+
+
+def _answers(results, base_url: str):
+    """The results as lab-server answers: JSON and responses as they are; an echoed key ``"7"``
+    (what the notebook's ``worker`` stores) as the answer for ``?key=7``."""
+    try:
+        results = list(results)
+    except TypeError:
+        return results
+    return [
+        {"url": f"{base_url}/get?key={r}"} if isinstance(r, int | str) and str(r).isdigit() else r
+        for r in results
+    ]
+
+
+def _first_exception(fb: Feedback, results) -> bool:
+    """A ✗ line for the first result that is an exception (a failed request); True if there is one."""
+    for k, result in enumerate(results if isinstance(results, list) else []):
+        if isinstance(result, BaseException):
+            fb.fail(f"result {k} is an exception, not an answer: {describe_error(result)}")
+            return True
+    return False
+
+
+class _QueueWatcher:
+    """Samples every thread's stack while the learner's code runs, to see its queues at work:
+    their ``maxsize``, how full they got, and how often a ``put()`` waited for room."""
+
+    def __init__(self, interval: float = 0.003):
+        self.interval = interval
+        self.maxsizes: set[int] = set()
+        self.fullest = 0
+        self.put_waits = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="check-watcher", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        me = threading.get_ident()
+        while not self._stop.wait(self.interval):
+            for ident, frame in sys._current_frames().items():
+                if ident != me:
+                    self._look(frame)
+
+    def _look(self, innermost):
+        frame = innermost
+        while frame is not None:
+            code = frame.f_code
+            if code is _PUT or code is _GET:
+                q = frame.f_locals.get("self")
+                if isinstance(q, queue.Queue):
+                    self._saw(q)
+                    waiting = innermost.f_code is _WAIT and innermost.f_back is frame
+                    self.put_waits += code is _PUT and waiting
+            elif _is_users(code.co_filename):  # the learner's function: its queue is one of its variables
+                for value in list(frame.f_locals.values()):
+                    if isinstance(value, queue.Queue):
+                        self._saw(value)
+            frame = frame.f_back
+
+    def _saw(self, q: queue.Queue):
+        self.maxsizes.add(q.maxsize)
+        self.fullest = max(self.fullest, q.qsize())
+
+
+_NOT_USERS = tuple({str(Path(checks.__file__).parent), sys.prefix, sys.base_prefix, sys.exec_prefix})
+
+
+@functools.cache
+def _is_users(filename: str) -> bool:
+    """True for code written by the learner (a notebook cell, a solution file), not a library's."""
+    return not filename.startswith(_NOT_USERS)
+
+
+def _where(thread: threading.Thread) -> tuple[str, str]:
+    """What a hung thread is waiting in, and what to do about it, in the learner's terms."""
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code in _STUCK:
+            return _STUCK[frame.f_code]
+        frame = frame.f_back
+    return "", ""
+
+
+class _ThreadErrors:
+    """Collects, as one line each, the exceptions that end threads while it is active (instead of
+    ``threading.excepthook`` printing their tracebacks)."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+
+    def __enter__(self):
+        self._previous = threading.excepthook
+        threading.excepthook = self._hook
+        return self
+
+    def __exit__(self, *exc):
+        threading.excepthook = self._previous
+
+    def _hook(self, args):
+        if args.exc_type is not SystemExit:
+            name = args.thread.name if args.thread is not None else "a thread"
+            self.errors.append(f"{name} raised {describe_error(args.exc_value)}")
+
+    def report(self, fb: Feedback) -> bool:
+        """A ✗ line for the first thread that died of an exception; True if one did."""
+        if self.errors:
+            more = f" ({len(self.errors) - 1} more threads too)" if len(self.errors) > 1 else ""
+            fb.fail(f"{self.errors[0]}{more}")
+        return bool(self.errors)
+
+
+def _new_threads(before: set[threading.Thread]) -> list[threading.Thread]:
+    """Threads started since ``before`` and still alive, the checker's own excepted."""
+    return [
+        t
+        for t in threading.enumerate()
+        if t not in before and t.is_alive() and not t.name.startswith("check-")
+    ]
+
+
+def fetch_bounded(fn, *, n: int = 100, workers: int = 20, latency: float = 0.1, timeout: float = 10.0):
+    """Run ``fn(urls, workers)``: a ``fetch_all`` whose queue is bounded.
+
+    Passes when it finishes within ``timeout`` with all ``n`` answers in order
+    (the JSON, or the echoed keys as the notebook's ``worker`` stores them),
+    at most ``workers`` requests in flight, the main thread seen waiting in
+    ``put()`` on a bounded queue, and no thread of its own left alive.
+    """
+    fb = Feedback("Exercise 1 · a bounded queue")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write fetch_bounded(urls, workers): fetch_all's code with queue.Queue(maxsize=5) "
+            "(copy it from above), then run this check again."
+        )
+    server = start_server(latency=latency)
+    urls = [f"{server.url}/get?key={i}" for i in range(n)]
+    before = set(threading.enumerate())
+    server.reset_stats()
+    with _ThreadErrors() as died, _QueueWatcher() as watcher:
+        run = attempt(fn, urls, workers, timeout=timeout)
+        hung = [t for t in threading.enumerate() if t.name == "check-attempt" and t not in before]
+        where, advice = _where(hung[0]) if run.timed_out and hung else ("", "")
+    if run.not_implemented:
+        return fb.not_started("Replace the `raise NotImplementedError` in fetch_bounded with its body.")
+    if died.report(fb):  # a worker died: that, not the order of the steps, is what to fix
+        advice = "Catch a failed request's exception in the worker and store it as its result"
+    if not run.ok:
+        said = f": {where}" + (f". {advice}" if advice else "") if where else ""
+        fb.fail(f"fetch_bounded(urls, {workers}) {run.describe(timeout)}{said}")
+        if run.timed_out:
+            fb.hint(
+                f"{n} requests on {workers} workers take about {format_seconds(n / workers * latency)}. "
+                "A put() into a full queue waits until a worker takes an item out."
+            )
+            fb.note("the stuck call stays blocked in the background: restart the kernel to free it")
+        return fb
+    if not _first_exception(fb, run.value):
+        check_answers(fb, _answers(run.value, server.url), [f"key={i}" for i in range(n)])
+    check_peak(fb, server.stats(), workers)
+    bounded = sorted(m for m in watcher.maxsizes if m > 0)
+    if watcher.put_waits and bounded:
+        fb.ok(
+            f"the queue was bounded (maxsize={bounded[0]}): the main thread was seen waiting in put() "
+            f"for a free slot {watcher.put_waits} times"
+        )
+    elif bounded:
+        fb.fail(f"the queue's bound, maxsize={bounded[0]}, was never reached: make it small, such as 5")
+    elif 0 in watcher.maxsizes:
+        fb.fail(
+            "the queue is unbounded (maxsize=0): the main thread never waited in put()"
+            + (f"; the queue held up to {watcher.fullest} items at once" if watcher.fullest > 5 else "")
+        )
+        fb.hint("queue.Queue(maxsize=5) holds at most 5 items: a put() into a full queue waits for room.")
+    else:
+        fb.fail("no queue.Queue was seen at work: this exercise is fetch_all's worker threads and queue")
+    left = _new_threads(before)
+    for t in left:
+        t.join(timeout=1.0 / len(left))
+    left = [t for t in left if t.is_alive()]
+    fb.require(
+        not left,
+        "no thread left behind: every worker had exited when fetch_bounded returned",
+        f"{len(left)} threads it started are still alive after fetch_bounded returned (e.g. {left[0].name})"
+        if left
+        else "",
+    )
+    if left:
+        fb.hint("Give each worker a sentinel (None) after the URLs, and join() every thread.")
+    waves = -(-n // workers)  # ceil(n / workers)
+    fb.note(
+        f"took {format_seconds(run.elapsed)}; {n} requests on {workers} workers: {waves} waves × "
+        f"{latency:g} s = {format_seconds(waves * latency)} at best"
+    )
+    return fb
+
+
+def fetch_local(fn, *, n: int = 100, workers: int = 20, latency: float = 0.1, timeout: float = 20.0):
+    """Run ``fn(url)`` on ``n`` URLs with a ``ThreadPoolExecutor`` of ``workers`` threads.
+
+    Passes with all ``n`` answers in order and at most ``workers`` TCP
+    connections: one Session per thread, each reusing its connection.
+    """
+    fb = Feedback("Exercise 2 · one Session per thread")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write fetch_local(url): if this thread has no `local.session` yet, create a "
+            "requests.Session there; then GET url with it and return the response's JSON."
+        )
+    server = start_server(latency=latency)
+    urls = [f"{server.url}/get?key={i}" for i in range(n)]
+
+    def on_a_pool():
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check-pool") as pool:
+            return list(pool.map(fn, urls))
+
+    server.reset_stats()
+    run = attempt(on_a_pool, timeout=timeout)
+    if run.not_implemented:
+        return fb.not_started("Replace the `raise NotImplementedError` in fetch_local with its body.")
+    if not run.ok:
+        return fb.fail(f"fetch_local, on {workers} threads, {run.describe(timeout)}")
+    if run.value and all(r is None for r in run.value):
+        fb.fail(f"fetch_local returned None for all {n} URLs")
+        return fb.hint("Return the answer: session.get(url).json().")
+    stats = server.stats()
+    check_answers(fb, _answers(run.value, server.url), [f"key={i}" for i in range(n)])
+    if not check_connections(fb, stats, workers, at_most=True):
+        fb.hint(
+            f"{stats['connections']} connections for {n} requests: a Session was made more often than "
+            "once per thread. Make it only when `local` has none yet (hasattr or getattr(local, "
+            "'session', None)), and keep `local` outside the function."
+        )
+    fb.note(f"{n} requests on {workers} threads in {format_seconds(run.elapsed)}")
+    return fb
+
+
+def _my_stack_size() -> int | None:
+    """The size of the calling thread's stack, in bytes, asked of the OS (Linux, macOS); else None."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.pthread_self.restype = ctypes.c_void_p
+        me = ctypes.c_void_p(libc.pthread_self())
+        if sys.platform == "darwin":
+            libc.pthread_get_stacksize_np.restype = ctypes.c_size_t
+            return int(libc.pthread_get_stacksize_np(me))
+        attr = ctypes.create_string_buffer(256)  # a pthread_attr_t is at most 64 bytes
+        if libc.pthread_getattr_np(me, attr) != 0:
+            return None
+        try:
+            addr, size = ctypes.c_void_p(), ctypes.c_size_t()
+            if libc.pthread_attr_getstack(attr, ctypes.byref(addr), ctypes.byref(size)) != 0:
+                return None
+            return int(size.value)
+        finally:
+            libc.pthread_attr_destroy(attr)
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+def _default_stack() -> int | None:
+    """The stack a new thread gets with ``threading.stack_size(0)``, measured on one."""
+    box = []
+    thread = threading.Thread(target=lambda: box.append(_my_stack_size()), name="check-default-stack")
+    thread.start()
+    thread.join()
+    return box[0]
+
+
+def run_small(fn, *, n: int = 10, size: int = SMALL, timeout: float = 10.0) -> Feedback:
+    """Run ``fn(work, n)`` with a ``work`` that records the stack of the thread it runs on.
+
+    Passes when ``work`` ran ``n`` times on ``n`` new threads, all finished when
+    ``fn`` returned, each with a stack of at most 2 × ``size``, and
+    ``threading.stack_size()`` is 0 again. The checker starts from 0 and restores 0 in any case.
+    """
+    fb = Feedback("Exercise 3 · smaller stacks")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write run_small(work, n): set threading.stack_size(SMALL), start n threads running work(), "
+            "put threading.stack_size(0) back, and join the threads. Then run this check again."
+        )
+    if setting := threading.stack_size(0):  # an earlier run left it set: start from the default
+        fb.note(f"threading.stack_size() was {setting} before the check, from an earlier run: now 0")
+    default = _default_stack()
+    records, done, lock = [], [], threading.Lock()
+
+    def work():
+        with lock:
+            records.append((threading.current_thread(), _my_stack_size()))
+        time.sleep(0.1)  # long enough to tell a joined thread from one left running
+        done.append(1)
+
+    def call():
+        value = fn(work, n)
+        return value, len(done), threading.stack_size()
+
+    try:
+        with _ThreadErrors() as died:
+            run = attempt(call, timeout=timeout)
+    finally:
+        threading.stack_size(0)  # whatever the learner's code did, the kernel gets the default back
+    if run.not_implemented:
+        return fb.not_started("Replace the `raise NotImplementedError` in run_small with its body.")
+    died.report(fb)  # e.g. Thread(target=work, args=(i,)): work() takes no arguments
+    if not run.ok:
+        return fb.fail(f"run_small(work, {n}) {run.describe(timeout)}")
+    _, finished, after = run.value
+    for t in {thread for thread, _ in records}:
+        t.join(timeout=1.0)
+    threads = {thread for thread, _ in records}
+    if not fb.require(
+        len(records) == n and len(threads) == n,
+        f"work() ran {n} times, on {n} threads",
+        f"work() ran {len(records)} times on {len(threads)} threads; expected {n} times on {n} threads",
+    ):
+        return fb.hint("One threading.Thread(target=work) per run: n threads, each started once.")
+    fb.require(
+        finished == n,
+        "every thread had finished when run_small returned",
+        f"when run_small returned, only {finished} of the {n} threads had finished: join() them",
+    )
+    stacks = [s for _, s in records]
+    if None in stacks or default is None:
+        fb.note("this system does not tell a thread's stack size: the stacks were not checked")
+    else:
+        big = [s for s in stacks if s > 2 * size]
+        if not fb.require(
+            not big,
+            f"each thread's stack was {format_bytes(max(stacks))} (a default thread here gets "
+            f"{format_bytes(default)})",
+            f"{len(big)} of the {n} threads had stacks of {format_bytes(max(big, default=0))}, not "
+            f"{format_bytes(size)}",
+        ):
+            fb.hint("threading.stack_size(size) applies to threads started after it: call it before start().")
+    fb.require(
+        after == 0,
+        "threading.stack_size() was back to 0 (the default) when run_small returned",
+        f"threading.stack_size() was still {after} when run_small returned, not 0: put the default "
+        "back with threading.stack_size(0) (the check did it for you)",
+    )
+    return fb

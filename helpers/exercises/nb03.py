@@ -1,0 +1,433 @@
+"""Checkers for the exercises of notebook 03 · aiohttp.
+
+1. ``download_many`` (warm-up): 250 requests through one session and its default
+   connector, predicted in round trips and in requests in flight, then measured.
+2. ``polite_download`` (main): at most ``limit`` requests in flight with one
+   session and an ``asyncio.Semaphore``; all answers, in order.
+3. ``fetch_with_retries`` (stretch): retry 5xx answers and timeouts but not a
+   404, a timeout per attempt, jitter in the backoff, and an accounting of 100
+   requests against a flaky server where none is lost or doubled.
+
+Each checker runs the learner's code against the lab server configured as in
+the exercise's starter cell, and judges it by the server's counters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import math
+import statistics
+import time
+from collections import Counter
+
+import aiohttp
+
+from helpers import checks
+from helpers.checks import (
+    Feedback,
+    attempt_async,
+    check_answers,
+    check_connections,
+    check_peak,
+    check_time,
+    is_stub,
+    query_of,
+)
+from helpers.lab import start_server
+from helpers.timing import format_seconds
+
+NOTEBOOK = "03"
+LATENCY = 0.1  # the notebook's lab server (exercises 1 and 2)
+DEFAULT_LIMIT = 100  # aiohttp's TCPConnector(limit=100)
+FLAKY = {"latency": 0.05, "jitter": 0.3, "error_rate": 0.5, "seed": 2018}  # exercise 3's server
+
+
+def solution(name: str):
+    """The solution to exercise ``name``, folded away until the reader opens it."""
+    return checks.solution(NOTEBOOK, name)
+
+
+def _lab(fb: Feedback, **config):
+    """The lab server of the starter cell (the same one, if it runs), or None with a failed line."""
+    server = start_server(**config)
+    if not getattr(server, "has_stats", False):
+        fb.fail("this check counts requests at the lab server: unset COURSE_BASE_URL and restart the kernel")
+        return None
+    return server
+
+
+async def _settle(server, within: float = 3.0) -> dict:
+    """Wait until the server handles no request (abandoned attempts finish there), then its stats."""
+    deadline = time.monotonic() + within
+    stats = await asyncio.to_thread(server.stats)
+    while stats["in_flight"] and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        stats = await asyncio.to_thread(server.stats)
+    return stats
+
+
+class _OwnTimeout(Exception):
+    """Carries a TimeoutError raised by the learner's code past attempt_async's own timeout."""
+
+
+async def _attempt(fn, *args, timeout: float, **kwargs) -> checks.Attempt:  # noqa: ASYNC109
+    """Like :func:`checks.attempt_async`, but a TimeoutError of the learner's own is an error, not a hang."""
+
+    async def guarded():
+        try:
+            value = fn(*args, **kwargs)
+            return await value if inspect.isawaitable(value) else value
+        except TimeoutError as exc:
+            raise _OwnTimeout() from exc
+
+    run = await attempt_async(guarded, timeout=timeout)
+    if isinstance(run.error, _OwnTimeout):
+        run.error = run.error.__cause__
+    return run
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+async def download_many(
+    fn, round_trips=None, peak=None, *, n: int = 250, latency: float = LATENCY
+) -> Feedback:
+    """Exercise 1: ``fn(urls)`` sends ``n`` requests through one session with the default connector.
+
+    Checks all ``n`` answers in order, a server-side peak of 100 in flight (the
+    connector's limit: not more, nor under 90) and at most 100 connections; then the
+    predictions: ``round_trips`` (whole waves of 100: 3 for 250) and ``peak`` (100).
+    """
+    fb = Feedback(f"Exercise 1 · {n} requests, predicted then measured")
+    waves = math.ceil(n / DEFAULT_LIMIT)
+    if round_trips is None or peak is None:
+        return fb.not_started(
+            "First write your two predictions in the starter cell: predicted_round_trips (how many "
+            f"round trips {n} requests take) and predicted_peak (how many the server sees in flight at once)."
+        )
+    if is_stub(fn):
+        return fb.not_started(
+            "Now write download_many(urls): one aiohttp.ClientSession (default connector), "
+            "gather a request per URL, return the answers in order."
+        )
+    server = _lab(fb, latency=latency)
+    if server is None:
+        return fb
+    urls = [f"{server.url}/get?{i}" for i in range(n)]
+    server.reset_stats()
+    run = await _attempt(fn, urls, timeout=30 * waves * latency + 10)
+    if not run.ok:
+        fb.fail(f"download_many(urls) {run.describe(30 * waves * latency + 10)}")
+        return fb.hint("Start from one_shared_session above: one session, gather, return the bodies.")
+    stats = server.stats()
+    check_answers(fb, run.value, [str(i) for i in range(n)])
+    if not check_peak(fb, stats, DEFAULT_LIMIT):
+        fb.hint(
+            "Open ONE ClientSession for all the requests, with its default connector: "
+            "the connector (limit 100) is what caps the requests in flight."
+        )
+    elif stats["peak_in_flight"] < 0.9 * DEFAULT_LIMIT:
+        fb.fail(
+            f"at most {stats['peak_in_flight']} requests were in flight at once: the default connector "
+            f"allows {DEFAULT_LIMIT} (did you set a limit of your own?)"
+        )
+    check_connections(fb, stats, DEFAULT_LIMIT, at_most=True)
+    measured = run.elapsed / latency
+    fb.note(f"measured: {format_seconds(run.elapsed)} = {measured:.1f} round trips of {latency:g} s")
+    if not _number(round_trips):
+        fb.fail(f"predicted_round_trips should be a number of round trips, not {round_trips!r}")
+    elif waves <= round_trips < waves + 1:
+        fb.ok(
+            f"you predicted {round_trips:g} round trips: right, {n} requests go in {waves} waves of at "
+            f"most {DEFAULT_LIMIT} ({' + '.join(str(min(DEFAULT_LIMIT, n - k)) for k in range(0, n, 100))})"
+        )
+    else:
+        fb.fail(
+            f"you predicted {round_trips:g} round trips; at most {DEFAULT_LIMIT} requests are in flight at "
+            f"once, so {n} requests need {waves} waves: {waves} round trips (measured: {measured:.1f})"
+        )
+        fb.hint("A wave takes a whole round trip even when it is not full: round up, not n / limit.")
+    if not _number(peak):
+        fb.fail(f"predicted_peak should be a number of requests, not {peak!r}")
+    else:
+        fb.require(
+            peak == DEFAULT_LIMIT,
+            f"you predicted a peak of {peak:g} in flight: right, the default connector's limit",
+            f"you predicted a peak of {peak:g} in flight; one session's default connector opens at most "
+            f"{DEFAULT_LIMIT} connections, so at most {DEFAULT_LIMIT} requests are in flight",
+        )
+    return fb
+
+
+async def polite_download(fn, *, limit: int = 10, n: int = 100, latency: float = LATENCY) -> Feedback:
+    """Exercise 2: ``fn(urls, limit=limit)`` keeps at most ``limit`` requests in flight.
+
+    Checks all ``n`` answers in order, a server-side peak of exactly ``limit``
+    in flight, at most ``limit`` TCP connections (one session, reused), and a
+    time within 2 × ``n × latency / limit``.
+    """
+    if not (isinstance(limit, int) and 0 < limit <= n):
+        raise ValueError(f"limit must be an int between 1 and n={n}, not {limit!r}")
+    fb = Feedback(f"Exercise 2 · polite_download, at most {limit} in flight")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write polite_download(urls, limit=10) in the starter cell: one aiohttp.ClientSession, "
+            "an asyncio.Semaphore(limit) around each request, gather the answers and return them."
+        )
+    server = _lab(fb, latency=latency)
+    if server is None:
+        return fb
+    urls = [f"{server.url}/get?{i}" for i in range(n)]
+    ideal = n * latency / limit
+    timeout = max(20 * ideal, 10.0)
+    server.reset_stats()
+    run = await _attempt(fn, urls, limit=limit, timeout=timeout)
+    if not run.ok:
+        fb.fail(f"polite_download(urls, limit={limit}) {run.describe(timeout)}")
+        return fb.hint("Start from limited_by_semaphore above; call it as polite_download(urls, limit=10).")
+    stats = server.stats()
+    check_answers(fb, run.value, [str(i) for i in range(n)])
+    if not check_peak(fb, stats, limit, exactly=True):
+        fb.hint(
+            "Create ONE Semaphore(limit) per call of polite_download, shared by every request "
+            "(a semaphore created inside each request's coroutine limits nothing), and hold it "
+            "around the whole request: `async with semaphore:` then `async with session.get(...)`."
+        )
+    if not check_connections(fb, stats, limit, at_most=True):
+        fb.hint("Open one ClientSession for all the requests: a session per request opens a connection each.")
+    check_time(fb, run.elapsed, ideal, factor=2, what=f"N × latency / limit = {n} × {latency:g} / {limit}")
+    return fb
+
+
+def _tracing_session() -> tuple[aiohttp.ClientSession, list[tuple[str, str, float, object]]]:
+    """A session (no timeout of its own) that logs every attempt: (url, event, time, status or error)."""
+    log: list[tuple[str, str, float, object]] = []
+
+    async def on_start(session, context, params):
+        log.append((str(params.url), "start", time.perf_counter(), None))
+
+    async def on_end(session, context, params):
+        log.append((str(params.url), "end", time.perf_counter(), params.response.status))
+
+    async def on_error(session, context, params):
+        log.append((str(params.url), "error", time.perf_counter(), type(params.exception).__name__))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_start)
+    trace.on_request_end.append(on_end)
+    trace.on_request_exception.append(on_error)
+    session = aiohttp.ClientSession(trace_configs=[trace], timeout=aiohttp.ClientTimeout(total=None))
+    return session, log
+
+
+def _starts(log, url: str) -> int:
+    return sum(1 for u, event, _, _ in log if u == url and event == "start")
+
+
+def _statuses(log, url: str) -> list:
+    """What ended each attempt at ``url``: a status code, or an error's class name (None: cut off)."""
+    ends, current = [], None
+    for u, event, _, what in log:
+        if u != url:
+            continue
+        if event == "start":
+            if current is not None:
+                ends.append(current[0])
+            current = [None]
+        elif current is not None:
+            current[0] = what
+    if current is not None:
+        ends.append(current[0])
+    return ends
+
+
+def _first_gap(log, url: str) -> float | None:
+    """Seconds between the end of the first attempt at ``url`` and the start of the second."""
+    times = [(event, t) for u, event, t, _ in log if u == url]
+    starts = [t for event, t in times if event == "start"]
+    if len(starts) < 2:
+        return None
+    ended = [t for event, t in times if event != "start" and starts[0] <= t <= starts[1]]
+    return starts[1] - (ended[-1] if ended else starts[0])
+
+
+async def fetch_with_retries(fn, *, attempts: int = 3) -> Feedback:
+    """Exercise 3: ``fn(session, url, attempts=, attempt_timeout=, backoff=)`` retries wisely.
+
+    Against the flaky lab server of the starter cell, checks that: a 404 is
+    sent once and raised; a 503 is tried ``attempts`` times, then raised; an
+    attempt slower than ``attempt_timeout`` is cut off and retried; the waits
+    before retries vary (jitter); and, for 100 requests to ``/get``, each ends
+    once, as its own answer or as an exception, after at most ``attempts`` tries.
+    """
+    fb = Feedback("Exercise 3 · better retries")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write fetch_with_retries(session, url, attempts, attempt_timeout, backoff) in the starter "
+            "cell: start from get_with_retries above; retry only 5xx answers and timeouts, cut each "
+            "attempt with asyncio.timeout(attempt_timeout), and add random jitter to the backoff."
+        )
+    server = _lab(fb, **FLAKY)
+    if server is None:
+        return fb
+    base = server.url
+    await _settle(server)
+    server.reset_stats()
+    session, log = _tracing_session()
+    async with session:
+        # 1. A 404 will be a 404 next time too: one request, then an error.
+        url = f"{base}/status/404"
+        run = await _attempt(
+            fn, session, url, attempts=attempts, attempt_timeout=1.0, backoff=0.05, timeout=10
+        )
+        sent = server.stats()["requests"]
+        if isinstance(run.error, TypeError):
+            fb.fail(
+                f"fetch_with_retries(session, url, attempts=, attempt_timeout=, backoff=) {run.describe()}"
+            )
+            return fb.hint("Keep the starter's signature: the check passes those three as keywords.")
+        if run.ok:
+            fb.fail(f"for a 404 it returned {run.value!r:.60}: it should raise (response.raise_for_status())")
+        elif run.timed_out:
+            fb.fail(f"for a 404 it {run.describe(10)}; expected an error at once (a ClientResponseError)")
+        if not fb.require(
+            sent == 1,
+            "a 404 was sent once and raised: it would fail again",
+            f"a 404 was sent {sent} times: it will be a 404 next time too, so retry only 5xx and timeouts",
+        ):
+            fb.hint("except aiohttp.ClientResponseError as exc: re-raise at once when exc.status < 500.")
+
+        # 2. A 503 may succeed next time: `attempts` tries, then an error; the waits vary (jitter).
+        calls, retry_backoff = 8, 0.2
+        server.reset_stats()
+        urls = [f"{base}/status/503?call={k}" for k in range(calls)]
+        runs = await asyncio.gather(
+            *(
+                _attempt(fn, session, u, attempts=2, attempt_timeout=1.0, backoff=retry_backoff, timeout=10)
+                for u in urls
+            )
+        )
+        sent = server.stats()["requests"]
+        returned = [r for r in runs if r.ok]
+        if returned:
+            fb.fail(
+                f"for a URL that always answers 503 it returned {returned[0].value!r:.60}: after the last "
+                "attempt, raise the error"
+            )
+        if not fb.require(
+            sent == 2 * calls,
+            f"each of {calls} URLs answering 503 was tried 2 times with attempts=2 ({sent} requests)",
+            f"{calls} URLs answering 503, with attempts=2: the server saw {sent} requests, expected "
+            f"{2 * calls} (a 503 may succeed next time: retry it, up to `attempts` tries)",
+        ):
+            fb.hint("Catch aiohttp.ClientResponseError and retry when exc.status >= 500.")
+        gaps = [g for g in (_first_gap(log, u) for u in urls) if g is not None]
+        if len(gaps) >= 3:
+            gaps.sort()
+            spread = gaps[-2] - gaps[0]  # one wait made longer by a busy machine does not count
+            ms = f"{min(gaps) * 1000:.0f} to {max(gaps) * 1000:.0f} ms"
+            if not fb.require(
+                spread >= max(0.1 * retry_backoff, 0.015),
+                f"with backoff={retry_backoff:g} s, the waits before a retry varied from {ms}: "
+                "jitter, so that clients do not retry in lockstep",
+                f"with backoff={retry_backoff:g} s, the {len(gaps)} waits before a retry were all "
+                f"{statistics.median(gaps) * 1000:.0f} ms ({ms}): add random jitter to the backoff",
+            ):
+                fb.hint("e.g. await asyncio.sleep(backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))")
+
+        # 3. A slow answer: each attempt is cut off after attempt_timeout, then retried.
+        url, cut = f"{base}/delay/0.5", 0.1
+        run = await _attempt(fn, session, url, attempts=2, attempt_timeout=cut, backoff=0.05, timeout=10)
+        tries = _starts(log, url)
+        if run.ok and query_of(run.value) is None:
+            fb.fail(
+                f"a request that takes 0.5 s, attempt_timeout={cut:g} s, attempts=2: {tries} attempt(s), "
+                f"then it returned {run.value!r:.60}; when it gives up, it should raise the last error"
+            )
+        elif run.ok:
+            fb.fail(
+                f"it returned the answer of a request that takes 0.5 s, with attempt_timeout={cut:g} s: "
+                "cut each attempt with `async with asyncio.timeout(attempt_timeout):`"
+            )
+        elif not fb.require(
+            tries == 2,
+            f"an attempt slower than attempt_timeout was cut off after {cut:g} s and retried, "
+            f"then it raised {type(run.error).__name__}",
+            f"a request that takes 0.5 s, attempt_timeout={cut:g} s, attempts=2: {tries} attempt(s) in "
+            f"{format_seconds(run.elapsed)}, then it {run.describe(10)} (expected 2 attempts cut off "
+            f"after {cut:g} s each)",
+        ):
+            fb.hint("A timeout may succeed next time: catch TimeoutError and retry it like a 5xx.")
+
+        # 4. The accounting: 100 requests to the flaky /get, each ends once.
+        await _settle(server)
+        server.reset_stats()
+        n = 100
+        urls = [f"{base}/get?{i}" for i in range(n)]
+
+        async def all_requests():
+            calls = (fn(session, u, attempts=attempts, attempt_timeout=0.32, backoff=0.05) for u in urls)
+            return await asyncio.gather(*calls, return_exceptions=True)
+
+        run = await _attempt(all_requests, timeout=30)
+    if not run.ok:
+        fb.fail(f"100 requests with gather(..., return_exceptions=True): {run.describe(30)}")
+        return fb
+    stats = await _settle(server)
+    _account(fb, run.value, urls, log, attempts, stats)
+    return fb
+
+
+def _account(fb: Feedback, outcomes, urls, log, attempts: int, stats: dict) -> None:
+    """Each request ends once (its own answer, or an exception after all its tries); say what was seen."""
+    n = len(urls)
+    results, errors, lost, wrong, early, extra = 0, Counter(), [], [], [], []
+    for i, (outcome, url) in enumerate(zip(outcomes, urls, strict=True)):
+        statuses = _statuses(log, url)
+        if len(statuses) > attempts:
+            extra.append(f"?{i} ({len(statuses)} tries)")
+        if isinstance(outcome, BaseException):
+            errors[type(outcome).__name__] += 1
+            last = statuses[-1] if statuses else None
+            if len(statuses) < attempts and not (isinstance(last, int) and last < 500):  # a 5xx or a timeout
+                early.append(f"?{i} after {len(statuses)}")
+        elif outcome is None:
+            lost.append(f"?{i}")
+        elif query_of(outcome) == str(i):
+            results += 1
+            if statuses.count(200) > 1 or (statuses and statuses[-1] != 200):
+                extra.append(f"?{i} (tried again after a 200)")
+        else:
+            got = query_of(outcome)
+            wrong.append(
+                f"?{i} returned " + (f"the answer to ?{got}" if got else f"a {type(outcome).__name__}")
+            )
+    if lost:
+        fb.fail(
+            f"{len(lost)} of {n} requests ended with None, neither an answer nor an error (first: "
+            f"{lost[0]}): after the last attempt, raise, so that gather records the error"
+        )
+    if wrong:
+        fb.fail(f"{len(wrong)} requests did not return their own answer's JSON (first: {wrong[0]})")
+    if not lost and not wrong:
+        kinds = ", ".join(f"{name} × {count}" for name, count in errors.most_common()) or "none"
+        fb.ok(
+            f"all {n} requests ended once: {results} with their own answer, "
+            f"{sum(errors.values())} with a recorded error ({kinds})"
+        )
+    fb.require(
+        not extra,
+        f"no request was tried more than attempts={attempts} times, nor after it succeeded",
+        f"{len(extra)} requests were tried too often (first: {extra[0] if extra else ''})",
+    )
+    if early:
+        fb.fail(f"{len(early)} requests gave up before attempts={attempts} tries (first: {early[0]})")
+    tries = sum(len(_statuses(log, u)) for u in urls)
+    seen_503 = sum(_statuses(log, u).count(503) for u in urls)
+    fb.note(
+        f"{tries} attempts = {n} first attempts + {tries - n} retries; the server counted "
+        f"{stats['requests']} requests and injected {stats['errors_injected']} 503s, of which the client "
+        f"saw {seen_503} (an attempt cut off by its timeout never reads its 503)"
+    )

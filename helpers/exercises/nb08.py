@@ -1,0 +1,281 @@
+"""Checkers of notebook 08 (showdown): a pool of 20 threads, 500 connections, httpx keeping its connections.
+
+Each checker runs the learner's code against the exercises' lab server
+(``start_server(latency=0.05)``, the first comparison's) and judges it by the
+server's counters: requests in flight at once, TCP connections opened.
+
+>>> check.pool_of_20(pool_of_20)                 # doctest: +SKIP
+>>> await check.aiohttp_500(aiohttp_500)         # doctest: +SKIP
+>>> await check.make_client(make_client)         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import inspect
+import math
+
+from helpers.checks import (
+    Attempt,
+    Feedback,
+    attempt,
+    attempt_async,
+    check_answers,
+    check_connections,
+    check_peak,
+    check_time,
+    describe_error,
+    is_stub,
+)
+
+NOTEBOOK = "08"
+
+LATENCY = 0.05  # the exercises' lab server: start_server(latency=0.05), as in the starter cells
+
+
+def solution(name: str):
+    """The solution to exercise ``name`` of this notebook, folded away."""
+    from helpers import checks
+
+    return checks.solution(NOTEBOOK, name)
+
+
+def _server():
+    from helpers import start_server
+
+    server = start_server(latency=LATENCY)
+    server.reset_stats()
+    return server
+
+
+def _root_error(error: BaseException | None) -> BaseException | None:
+    """The first real error inside exception groups and ``raise ... from`` chains' outermost layer."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
+
+
+def _why(result: Attempt, timeout: float | None = None) -> str:
+    error = _root_error(result.error)
+    if error is not None and error is not result.error:
+        return "raised " + describe_error(error)
+    return result.describe(timeout)
+
+
+def _queries(n: int) -> list[str]:
+    return [str(i) for i in range(n)]
+
+
+# --- exercise 1: a pool of 20 threads -----------------------------------------------------------
+
+
+def pool_of_20(fn, *, n: int = 100, workers: int = 20) -> Feedback:
+    """Check ``fn(url, n)``: the n answers in order, exactly ``workers`` requests in flight at once.
+
+    The check calls ``pool_of_20(server.url, 100)`` and verifies: the 100
+    answers (``response.json()``) came back, in order; the server saw exactly
+    20 requests in flight at its peak (never more: 20 threads; not fewer: all
+    20 used); and it took at most 2.5 × 5 round trips (100 requests, 20 at a
+    time, is 5 round trips; one at a time would be 100).
+    """
+    fb = Feedback("Exercise 1 · pool_of_20")
+    if is_stub(fn):
+        return fb.not_started(
+            'Write `def pool_of_20(url, n)` in the cell above: n GETs of f"{url}/get?{i}" on a pool of '
+            "20 threads, returning the n answers (response.json()) in order."
+        )
+    server = _server()
+    result = attempt(fn, server.url, n, timeout=30)
+    if result.not_implemented:
+        return fb.not_started("Replace the `raise NotImplementedError` in pool_of_20 with your code.")
+    if not result.ok:
+        fb.fail(f"pool_of_20(url, {n}) {_why(result, 30)}")
+        return fb.hint(
+            "ThreadPoolExecutor(max_workers=20) and its map(get_one, range(n)), as in notebook 02."
+        )
+    stats = server.stats()
+    if not check_answers(fb, result.value, _queries(n)):
+        fb.hint("Return a list of response.json(), one per i in range(n): pool.map keeps the order.")
+    if not check_peak(fb, stats, workers, exactly=True):
+        fb.hint(
+            f"ThreadPoolExecutor(max_workers={workers}): {workers} threads, so {workers} requests at a time "
+            "(without max_workers, a pool has min(32, CPUs + 4) threads)."
+        )
+    rounds = math.ceil(n / workers)
+    check_time(fb, result.elapsed, rounds * LATENCY, factor=2.5, what=f"{rounds} round trips")
+    return fb
+
+
+# --- exercise 2: up to 500 connections ----------------------------------------------------------
+
+
+async def aiohttp_500(fn, *, n: int = 1000, limit: int = 500) -> Feedback:
+    """Check ``fn(url, n)``: the n answers in order, more than 100 and at most 500 requests in flight.
+
+    The check calls ``await aiohttp_500(server.url, 1000)`` and verifies: the
+    1,000 answers came back, in order; the server saw more than 100 requests
+    in flight at once (the default ``TCPConnector`` stops at 100), and at most
+    500; at most 500 TCP connections carried them (one session, its
+    connections reused). The time is reported beside ⌈1000 / 500⌉ round trips.
+    """
+    fb = Feedback("Exercise 2 · aiohttp_500")
+    if is_stub(fn):
+        return fb.not_started(
+            'Write `async def aiohttp_500(url, n)` in the cell above: n GETs of f"{url}/get?{i}" over one '
+            "ClientSession with connector=aiohttp.TCPConnector(limit=500); return the n answers in order."
+        )
+    server = _server()
+    result = await attempt_async(fn, server.url, n, timeout=60)
+    if result.not_implemented:
+        return fb.not_started("Replace the `raise NotImplementedError` in aiohttp_500 with your code.")
+    if not result.ok:
+        fb.fail(f"aiohttp_500(url, {n}) {_why(result, 60)}")
+        error = _root_error(result.error)
+        while error is not None and not isinstance(error, OSError):
+            error = error.__cause__ or error.__context__
+        if isinstance(error, OSError) and error.errno == errno.EMFILE:
+            fb.hint(
+                "Too many open files: this system lets a process open few sockets. Raise the limit "
+                "(`ulimit -n 4096` in the shell that starts Jupyter), or try limit=200."
+            )
+        else:
+            fb.hint("Start from asyncio_gather (printed at the top); give the session its own connector.")
+        return fb
+    stats = server.stats()
+    if not check_answers(fb, result.value, _queries(n)):
+        fb.hint("asyncio.gather keeps the order; return await response.json() for each.")
+    peak = stats["peak_in_flight"]
+    if peak <= 100:
+        fb.fail(
+            f"at most {peak} requests were in flight at once: the default connector's limit is 100; "
+            f"with limit=500, hundreds go at once"
+        )
+        fb.hint("ClientSession(connector=aiohttp.TCPConnector(limit=500)): the connector sets the limit.")
+    elif peak > limit:
+        check_peak(fb, stats, limit)  # says how many were in flight, and the limit
+    else:
+        fb.ok(
+            f"{peak} requests were in flight at once: more than the default connector's 100, at most {limit}"
+        )
+    if not check_connections(fb, stats, limit, at_most=True):
+        fb.hint("One session for all the requests: a session per request opens a connection per request.")
+    elif peak > limit:
+        fb.hint("TCPConnector(limit=0) means no limit at all: use limit=500.")
+    rounds = math.ceil(n / limit)
+    fb.note(
+        f"took {result.elapsed:.3f} s = {result.elapsed / (rounds * LATENCY):.1f} × {rounds} round trips "
+        f"({rounds * LATENCY:.2f} s, the limit with {limit} in flight; with 100 in flight it is "
+        f"{math.ceil(n / 100) * LATENCY:.2f} s). What is left is CPU: the client's and the lab "
+        "server's work per request."
+    )
+    return fb
+
+
+# --- exercise 3: httpx, keeping every connection ------------------------------------------------
+
+
+async def _httpx_second_run(client, url: str, n: int) -> tuple[list, dict, float]:
+    """Warm the client up with n GETs, then time n more; the server's stats of the second run."""
+    import time
+
+    from helpers import start_server
+
+    async def get(i):
+        response = await client.get(f"{url}/get?{i}")
+        return response.json()
+
+    await asyncio.gather(*(get(i) for i in range(n)))
+    server = start_server(latency=LATENCY)
+    server.reset_stats()
+    start = time.perf_counter()
+    answers = await asyncio.gather(*(get(i) for i in range(n)))
+    elapsed = time.perf_counter() - start
+    return answers, server.stats(), elapsed
+
+
+def _new_connections(stats: dict) -> int:
+    """TCP connections opened during a run: ``accepted`` less the one that asked for the stats."""
+    return max(0, stats["accepted"] - 1)
+
+
+async def make_client(fn, *, n: int = 100) -> Feedback:
+    """Check ``fn()``: an ``httpx.AsyncClient`` that keeps all its connections between two runs.
+
+    The check makes a client with ``make_client()``, sends 100 GETs (which open
+    the connections), then 100 more, counting the TCP connections the server
+    accepted during the second run: a client that keeps every connection alive
+    opens none (the default one keeps 20 and opens about 80). It does the same
+    with a default ``httpx.AsyncClient()`` and reports both times: keeping
+    every connection is not free (see the notebook's notes).
+    """
+    import httpx
+
+    fb = Feedback("Exercise 3 · make_client")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write `def make_client()` in the cell above: return an httpx.AsyncClient whose "
+            "limits=httpx.Limits(...) keep all 100 connections alive between runs."
+        )
+    made = attempt(fn)
+    if made.not_implemented:
+        return fb.not_started("Replace the `raise NotImplementedError` in make_client with your code.")
+    if not made.ok:
+        return fb.fail(f"make_client() {_why(made)}")
+    client = made.value
+    if inspect.iscoroutine(client):
+        client.close()
+        return fb.fail("make_client must be a plain `def` that returns the client, not an `async def`")
+    if not isinstance(client, httpx.AsyncClient):
+        if isinstance(client, httpx.Client):
+            client.close()
+        fb.fail(f"make_client() returned {type(client).__name__!s}, not an httpx.AsyncClient")
+        return fb.hint("return httpx.AsyncClient(limits=httpx.Limits(...)): the async client, with limits.")
+    server = _server()
+
+    async def runs():
+        async with client:
+            return await _httpx_second_run(client, server.url, n)
+
+    result = await attempt_async(runs, timeout=60)
+    if not result.ok:
+        if not client.is_closed:
+            await client.aclose()
+        return fb.fail(f"the client made by make_client() {_why(result, 60)}")
+    answers, stats, elapsed = result.value
+    check_answers(fb, answers, _queries(n))
+    new = _new_connections(stats)
+    if not fb.require(
+        new == 0,
+        f"the second run of {n} GETs opened no new TCP connection: the client kept them all",
+        f"the second run of {n} GETs opened {new} new TCP connection{'s' * (new != 1)}: the client "
+        f"had closed {new} of its connections after the first run",
+    ):
+        fb.hint(
+            "httpx.Limits has two knobs: max_connections (how many at once) and max_keepalive_connections "
+            "(how many it keeps, idle, for later: 20 by default)."
+        )
+    default = await attempt_async(_default_run, server.url, n, timeout=60)
+    if default.ok:
+        d_stats, d_elapsed = default.value
+        fb.note(
+            f"the default client (keeping 20) opened {_new_connections(d_stats)} new connections on its "
+            f"second run"
+        )
+        fb.note(
+            f"the second run took {elapsed:.3f} s with your client, {d_elapsed:.3f} s with the default one"
+        )
+        if new == 0 and elapsed > 1.5 * d_elapsed:
+            fb.note(
+                "surprised? Keeping every connection made it slower, not faster: httpcore scans its whole "
+                "pool for each request (the notes of the first comparison). `%prun` one run to see where."
+            )
+    return fb
+
+
+async def _default_run(url: str, n: int) -> tuple[dict, float]:
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        _, stats, elapsed = await _httpx_second_run(client, url, n)
+    return stats, elapsed

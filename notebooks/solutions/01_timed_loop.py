@@ -1,0 +1,16 @@
+"""Exercise 1 · predict, then measure: 30 requests at 0.05 s latency, one after the other."""
+
+import time
+
+import requests
+
+# Each request waits for the one before it: N round trips, one after another.
+prediction = 30 * 0.05  # N × latency = 1.5 s (plus a little client work per request)
+
+
+def timed_loop(url_basis, n):
+    """Send n GETs one after the other; return the seconds they took."""
+    start = time.perf_counter()  # once, before the loop
+    for i in range(n):
+        requests.get(url_basis + str(i)).raise_for_status()
+    return time.perf_counter() - start  # seconds, once, after the loop

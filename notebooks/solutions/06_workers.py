@@ -1,0 +1,13 @@
+"""Notebook 06, exercise 2: LIMIT workers share one deque, so at most LIMIT requests are in flight."""
+
+from helpers.exercises.nb06 import fetch  # the notebook's fetch(i): a task that GETs /get?i
+
+
+def worker(queries, statuses):
+    while queries:  # until the shared deque is empty
+        query = queries.popleft()  # taken out: no other worker gets it
+        statuses[query] = yield from fetch(query)  # one request in flight, per worker
+
+
+# 100 queries, 10 at a time: 10 waves of one round trip (0.1 s) each.
+PREDICTED = 100 / 10 * 0.1  # seconds

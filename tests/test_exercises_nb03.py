@@ -1,0 +1,216 @@
+"""The checkers of notebook 03's exercises: the reference passes, the starter is "not started",
+and the mistakes a student would make fail with the right message."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import aiohttp
+
+from helpers import checks
+from helpers.exercises import nb03 as check
+
+# ---------------------------------------------------------------- exercise 1: download_many
+
+
+async def starter_download_many(urls):
+    """One ClientSession (default connector) for all the urls; return the answers, in order."""
+    ...  # your code
+
+
+async def session_per_request(urls):  # the seed's way: no connector caps the requests in flight
+    async def fetch(url):
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            return await response.json()
+
+    return await asyncio.gather(*(fetch(url) for url in urls))
+
+
+def test_download_many_reference_passes():
+    ns = checks.load_solution("03", "download_many")
+    fb = asyncio.run(
+        check.download_many(ns["download_many"], ns["predicted_round_trips"], ns["predicted_peak"])
+    )
+    assert fb.status == "passed", fb
+    assert "peak of 100" in fb.text
+
+
+def test_download_many_starter_is_not_started():
+    fb = asyncio.run(check.download_many(starter_download_many, None, None))
+    assert fb.status == "not started", fb
+    fb = asyncio.run(check.download_many(starter_download_many, 3, 100))
+    assert fb.status == "not started" and "download_many(urls)" in fb.text, fb
+
+
+def test_download_many_rejects_a_session_per_request():
+    fb = asyncio.run(check.download_many(session_per_request, 3, 100))
+    assert fb.status == "failed"
+    assert any("250 requests were in flight at once; the limit was 100" in f for f in fb.failures), fb
+
+
+def test_download_many_rejects_n_over_limit_as_a_prediction():
+    ns = checks.load_solution("03", "download_many")
+    fb = asyncio.run(check.download_many(ns["download_many"], 2.5, 250))
+    assert fb.status == "failed"
+    assert any("you predicted 2.5 round trips" in f and "3 waves" in f for f in fb.failures), fb
+    assert any("you predicted a peak of 250" in f for f in fb.failures), fb
+
+
+# ---------------------------------------------------------------- exercise 2: polite_download
+
+
+async def starter_polite_download(urls, limit=10):
+    """One ClientSession, one asyncio.Semaphore(limit); return the answers, in order."""
+    ...  # your code
+
+
+async def semaphore_per_request(urls, limit=10):
+    async def fetch(session, url):
+        async with asyncio.Semaphore(limit), session.get(url) as response:  # a new one each time
+            return await response.json()
+
+    async with aiohttp.ClientSession() as session:
+        return await asyncio.gather(*(fetch(session, url) for url in urls))
+
+
+async def session_per_request_with_semaphore(urls, limit=10):
+    semaphore = asyncio.Semaphore(limit)
+
+    async def fetch(url):
+        async with semaphore, aiohttp.ClientSession() as session, session.get(url) as response:
+            return await response.json()
+
+    return await asyncio.gather(*(fetch(url) for url in urls))
+
+
+async def forgets_to_return(urls, limit=10):
+    semaphore = asyncio.Semaphore(limit)
+
+    async def fetch(session, url):
+        async with semaphore, session.get(url) as response:
+            return await response.json()
+
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(*(fetch(session, url) for url in urls))
+
+
+def test_polite_download_reference_passes():
+    ns = checks.load_solution("03", "polite_download")
+    fb = asyncio.run(check.polite_download(ns["polite_download"]))
+    assert fb.status == "passed", fb
+
+
+def test_polite_download_starter_is_not_started():
+    fb = asyncio.run(check.polite_download(starter_polite_download))
+    assert fb.status == "not started", fb
+    assert "Semaphore" in fb.text
+
+
+def test_polite_download_rejects_a_semaphore_per_request():
+    fb = asyncio.run(check.polite_download(semaphore_per_request))
+    assert fb.status == "failed"
+    assert any("100 requests were in flight at once; the limit was 10" in f for f in fb.failures), fb
+
+
+def test_polite_download_rejects_a_session_per_request():
+    fb = asyncio.run(check.polite_download(session_per_request_with_semaphore))
+    assert fb.status == "failed"
+    assert any("100 TCP connections carried the requests; expected at most 10" in f for f in fb.failures), fb
+
+
+def test_polite_download_rejects_no_return():
+    fb = asyncio.run(check.polite_download(forgets_to_return))
+    assert any("got None instead of 100 answers" in f for f in fb.failures), fb
+
+
+# ---------------------------------------------------------------- exercise 3: fetch_with_retries
+
+
+async def starter_fetch_with_retries(session, url, attempts=3, attempt_timeout=0.32, backoff=0.05):
+    """GET url and return its JSON; retry 5xx answers and timeouts, up to `attempts` tries."""
+    ...  # your code: start from get_with_retries above
+
+
+async def retries_everything(session, url, attempts=3, attempt_timeout=0.32, backoff=0.05):
+    """The notebook's get_with_retries: any ClientError is retried, and no timeout of its own."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with session.get(url) as response:
+                response.raise_for_status()
+                return await response.json()
+        except (aiohttp.ClientError, TimeoutError):
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+
+
+async def no_jitter(session, url, attempts=3, attempt_timeout=0.32, backoff=0.05):
+    for attempt in range(1, attempts + 1):
+        try:
+            async with asyncio.timeout(attempt_timeout), session.get(url) as response:
+                response.raise_for_status()
+                return await response.json()
+        except aiohttp.ClientResponseError as exc:
+            if exc.status < 500 or attempt == attempts:
+                raise
+        except TimeoutError:
+            if attempt == attempts:
+                raise
+        await asyncio.sleep(backoff * 2 ** (attempt - 1))  # every client waits exactly as long
+
+
+async def swallows_the_last_error(session, url, attempts=3, attempt_timeout=0.32, backoff=0.05):
+    for attempt in range(1, attempts + 1):
+        try:
+            async with asyncio.timeout(attempt_timeout), session.get(url) as response:
+                response.raise_for_status()
+                return await response.json()
+        except aiohttp.ClientResponseError as exc:
+            if exc.status < 500:
+                raise
+        except TimeoutError:
+            pass
+        await asyncio.sleep(backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+    return None  # gave up, quietly: the request is lost
+
+
+def test_fetch_with_retries_reference_passes():
+    ns = checks.load_solution("03", "fetch_with_retries")
+    fb = asyncio.run(check.fetch_with_retries(ns["fetch_with_retries"]))
+    assert fb.status == "passed", fb
+    assert "all 100 requests ended once" in fb.text
+
+
+def test_fetch_with_retries_starter_is_not_started():
+    fb = asyncio.run(check.fetch_with_retries(starter_fetch_with_retries))
+    assert fb.status == "not started", fb
+
+
+def test_fetch_with_retries_rejects_retrying_a_404_and_no_timeout():
+    fb = asyncio.run(check.fetch_with_retries(retries_everything))
+    assert fb.status == "failed"
+    assert any("a 404 was sent 3 times" in f for f in fb.failures), fb
+    assert any("takes 0.5 s, with attempt_timeout=0.1 s" in f for f in fb.failures), fb
+
+
+def test_fetch_with_retries_rejects_a_backoff_without_jitter():
+    fb = asyncio.run(check.fetch_with_retries(no_jitter))
+    assert fb.failures and all("add random jitter" in f for f in fb.failures), fb
+
+
+def test_fetch_with_retries_rejects_a_lost_request():
+    fb = asyncio.run(check.fetch_with_retries(swallows_the_last_error))
+    assert any("ended with None, neither an answer nor an error" in f for f in fb.failures), fb
+    assert any("URL that always answers 503 it returned None" in f for f in fb.failures), fb
+    assert any("then it returned None; when it gives up, it should raise" in f for f in fb.failures), fb
+
+
+def test_fetch_with_retries_reports_a_wrong_signature_in_one_line():
+    async def two_args(session, url):
+        async with session.get(url) as response:
+            return await response.json()
+
+    fb = asyncio.run(check.fetch_with_retries(two_args))
+    assert len(fb.failures) == 1, fb
+    assert "raised TypeError" in fb.failures[0] and "unexpected keyword argument 'attempts'" in fb.failures[0]
