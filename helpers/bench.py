@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -63,24 +64,36 @@ TARGETS = {
 # --- the approaches (the notebooks teach them; here they are the same code, side by side) ----
 
 
-def sequential(url: str, n: int, session: requests.Session) -> list[int]:
+# Each approach returns one outcome per GET, in query order: the status code, or the name of the
+# exception that ended it (a dropped connection, say). None marks a request that never ended.
+Outcome = int | str | None
+
+
+def _status(session: requests.Session, url: str) -> int | str:
+    try:
+        return session.get(url).status_code
+    except requests.RequestException as exc:
+        return type(exc).__name__
+
+
+def sequential(url: str, n: int, session: requests.Session) -> list[Outcome]:
     _check_url_n(url, n)
     if not isinstance(session, requests.Session):
         raise TypeError(f"session must be a requests.Session, got {got(session)}")
-    return [session.get(f"{url}/get?{i}").status_code for i in range(n)]
+    return [_status(session, f"{url}/get?{i}") for i in range(n)]
 
 
-def threads_queue(url: str, n: int, workers: int = WORKERS) -> list[int]:
+def threads_queue(url: str, n: int, workers: int = WORKERS) -> list[Outcome]:
     """The seed's Solution 1, corrected: workers stop on a sentinel, results are kept in order."""
     _check_url_n(url, n)
     check_int("workers", workers, minimum=1)
     todo: queue.Queue[int | None] = queue.Queue()
-    results: list[int] = [0] * n
+    results: list[Outcome] = [None] * n
 
     def work() -> None:
         with requests.Session() as session:
             while (i := todo.get()) is not None:
-                results[i] = session.get(f"{url}/get?{i}").status_code
+                results[i] = _status(session, f"{url}/get?{i}")
 
     threads = [threading.Thread(target=work) for _ in range(workers)]
     for thread in threads:
@@ -104,15 +117,15 @@ class ThreadPool:
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
 
-    def _get(self, url: str) -> int:
+    def _get(self, url: str) -> int | str:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
             with self._lock:
                 self._sessions.append(session)
-        return session.get(url).status_code
+        return _status(session, url)
 
-    def run(self, url: str, n: int) -> list[int]:
+    def run(self, url: str, n: int) -> list[Outcome]:
         _check_url_n(url, n)
         return list(self.executor.map(self._get, (f"{url}/get?{i}" for i in range(n))))
 
@@ -122,17 +135,59 @@ class ThreadPool:
             session.close()
 
 
-async def asyncio_gather(url: str, n: int, session: aiohttp.ClientSession) -> list[int]:
+async def asyncio_gather(url: str, n: int, session: aiohttp.ClientSession) -> list[Outcome]:
     _check_url_n(url, n)
     if not isinstance(session, aiohttp.ClientSession):
         raise TypeError(f"session must be an aiohttp.ClientSession, got {got(session)}")
 
-    async def fetch(i: int) -> int:
-        async with session.get(f"{url}/get?{i}") as response:
-            await response.read()
-            return response.status
+    async def fetch(i: int) -> int | str:
+        try:
+            async with session.get(f"{url}/get?{i}") as response:
+                await response.read()
+                return response.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return type(exc).__name__
 
     return await asyncio.gather(*(fetch(i) for i in range(n)))
+
+
+def account(outcomes: list[Outcome], n: int) -> Counter:
+    """Count the outcomes of one run of ``n`` GETs; raise RuntimeError if any request was lost.
+
+    A request is lost when its slot is missing (fewer than ``n`` outcomes) or still None.
+    Returns e.g. ``Counter({200: 77, 503: 19, "ConnectionError": 4})``.
+    """
+    check_int("n", n, minimum=1)
+    if not isinstance(outcomes, list):
+        raise TypeError(f"outcomes must be the list an approach returned, got {got(outcomes)}")
+    lost = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    if len(outcomes) != n or lost:
+        raise RuntimeError(f"{len(outcomes)} outcomes for {n} requests; never ended: {lost[:10]}")
+    return Counter(outcomes)
+
+
+def run_once(approach: str, url: str, n: int) -> list[Outcome]:
+    """One run of ``approach`` (one of APPROACHES) with fresh clients: one outcome per GET, in order."""
+    if approach not in APPROACHES:
+        raise ValueError(f"approach must be one of {', '.join(APPROACHES)}, got {got(approach)}")
+    _check_url_n(url, n)
+    if approach == "sequential":
+        with requests.Session() as session:
+            return sequential(url, n, session)
+    if approach == "threads_queue":
+        return threads_queue(url, n)
+    if approach == "thread_pool":
+        pool = ThreadPool()
+        try:
+            return pool.run(url, n)
+        finally:
+            pool.close()
+
+    async def with_asyncio() -> list[Outcome]:
+        async with aiohttp.ClientSession() as session:
+            return await asyncio_gather(url, n, session)
+
+    return asyncio.run(with_asyncio())
 
 
 # --- measuring --------------------------------------------------------------------------------
@@ -170,8 +225,8 @@ def _time_runs(label: str, run: Callable[[], list[int]], n: int, repeats: int, p
         start = time.perf_counter()
         statuses = run()
         elapsed = time.perf_counter() - start
-        if len(statuses) != n or any(status != 200 for status in statuses):
-            raise RuntimeError(f"{label}: expected {n} answers 200, got {len(statuses)} ({set(statuses)})")
+        if account(statuses, n) != Counter({200: n}):
+            raise RuntimeError(f"{label}: expected {n} answers 200, got {dict(account(statuses, n))}")
         if k:
             samples.append(elapsed)
         progress.step(label)
@@ -207,8 +262,8 @@ async def _asyncio_timing(url: str, n: int, repeats: int, progress: Progress) ->
             start = time.perf_counter()
             statuses = await asyncio_gather(url, n, session)
             elapsed = time.perf_counter() - start
-            if len(statuses) != n or any(status != 200 for status in statuses):
-                raise RuntimeError(f"asyncio: expected {n} answers 200, got {set(statuses)}")
+            if account(statuses, n) != Counter({200: n}):
+                raise RuntimeError(f"asyncio: expected {n} answers 200, got {dict(account(statuses, n))}")
             if k:
                 samples.append(elapsed)
             progress.step("asyncio")

@@ -73,3 +73,13 @@ def test_every_approach_returns_all_answers_in_order():
 def test_bad_configuration_is_refused_before_anything_runs(kwargs, message):
     with pytest.raises(ValueError, match=message):
         bench.run(progress=False, **kwargs)
+
+
+def test_account_counts_outcomes_and_refuses_lost_requests():
+    assert bench.account([200, 503, "ConnectionError"], 3) == {200: 1, 503: 1, "ConnectionError": 1}
+    with pytest.raises(RuntimeError, match=r"3 outcomes for 3 requests; never ended: \[1\]"):
+        bench.account([200, None, 200], 3)
+    with pytest.raises(RuntimeError, match="2 outcomes for 3 requests"):
+        bench.account([200, 200], 3)
+    with pytest.raises(ValueError, match="approach must be one of sequential, threads_queue"):
+        bench.run_once("carrier pigeon", "http://127.0.0.1:1", 1)
