@@ -17,6 +17,7 @@ import asyncio
 import dis
 import html
 import inspect
+import math
 import os
 import sys
 import threading
@@ -38,6 +39,7 @@ __all__ = [
     "check_time",
     "describe_error",
     "query_of",
+    "seconds_or_none",
     "is_stub",
     "load_solution",
     "solution",
@@ -358,6 +360,13 @@ def load_solution(notebook: str, name: str, namespace: dict | None = None) -> di
 
 
 # Building blocks for checkers: each records one ✓ or ✗ line and returns whether it passed.
+
+
+def seconds_or_none(value) -> float | None:
+    """``value`` as a positive, finite number of seconds (a learner's prediction, say), or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value > 0 else None
 
 
 def query_of(answer) -> str | None:

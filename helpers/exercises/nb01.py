@@ -13,10 +13,8 @@
 
 from __future__ import annotations
 
-import math
-
 from helpers import checks
-from helpers.checks import Feedback, attempt, check_answers, check_connections, is_stub
+from helpers.checks import Feedback, attempt, check_answers, check_connections, is_stub, seconds_or_none
 from helpers.lab import start_server
 from helpers.timing import format_seconds
 
@@ -26,13 +24,6 @@ NOTEBOOK = "01"
 def solution(name: str):
     """The solution to exercise ``name`` of this notebook, shown folded away."""
     return checks.solution(NOTEBOOK, name)
-
-
-def _seconds(value) -> float | None:
-    """``value`` as a positive, finite number of seconds, or None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) and value > 0 else None
 
 
 def _run(fb: Feedback, name: str, fn, server, n: int, timeout: float):
@@ -62,7 +53,7 @@ def timed_loop(fn, prediction, *, n: int = 30, latency: float = 0.05) -> Feedbac
             f"Set `prediction` to your guess, in seconds, for {n} requests one after the other at "
             f"{latency:g} s latency; then write timed_loop and run this check again."
         )
-    guess = _seconds(prediction)
+    guess = seconds_or_none(prediction)
     if guess is None:
         return fb.fail(f"prediction is {prediction!r}: write a positive number of seconds, such as 2.5")
     ratio = guess / ideal
@@ -97,7 +88,7 @@ def timed_loop(fn, prediction, *, n: int = 30, latency: float = 0.05) -> Feedbac
         "one request at a time, as a for-loop sends them",
         f"{peak} requests were in flight at once: this exercise's loop sends them one at a time",
     )
-    measured, took = _seconds(run.value), run.elapsed
+    measured, took = seconds_or_none(run.value), run.elapsed
     if measured is None:
         fb.fail(f"timed_loop returned {run.value!r}, not a number of seconds")
         return fb.hint("Return time.perf_counter() after the loop minus time.perf_counter() before it.")

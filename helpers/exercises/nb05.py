@@ -16,11 +16,10 @@ import asyncio
 import contextlib
 import inspect
 import io
-import math
 import types
 
 from helpers import checks
-from helpers.checks import Feedback, attempt, attempt_async, is_stub
+from helpers.checks import Feedback, attempt, attempt_async, is_stub, seconds_or_none
 from helpers.spans import SpanRecorder
 from helpers.timing import format_seconds
 from helpers.tracing import trace_loop_idle
@@ -33,13 +32,6 @@ TOLERANCE = 1.5  # a prediction is right within this factor of the measurement
 def solution(name: str):
     """The solution to exercise ``name`` of this notebook, shown folded away."""
     return checks.solution(NOTEBOOK, name)
-
-
-def _seconds(value) -> float | None:
-    """``value`` as a positive number of seconds, or None if it is not one."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) and value > 0 else None
 
 
 async def predictions(predicted, sequential, concurrent) -> Feedback:
@@ -61,7 +53,7 @@ async def predictions(predicted, sequential, concurrent) -> Feedback:
     for key, value in values.items():
         if value is None:
             fb.fail(f'PREDICTED["{key}"] is still None: predict it too')
-        elif _seconds(value) is None:
+        elif seconds_or_none(value) is None:
             fb.fail(f'PREDICTED["{key}"] is {value!r}: write a positive number of seconds')
     if fb.failures:
         return fb
