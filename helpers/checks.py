@@ -267,6 +267,7 @@ async def attempt_async(fn, *args, timeout: float | None = None, **kwargs) -> At
     return Attempt(value=value, elapsed=time.perf_counter() - start)
 
 
+_ENDS = {"RETURN_CONST", "RETURN_VALUE", "RAISE_VARARGS"}
 _IGNORED_OPS = {"RESUME", "NOP", "CACHE", "RETURN_GENERATOR", "POP_TOP", "COPY_FREE_VARS", "MAKE_CELL"}
 
 
@@ -282,7 +283,12 @@ def is_stub(fn) -> bool:
     code = getattr(inspect.unwrap(fn) if callable(fn) else fn, "__code__", None)
     if code is None:
         return False
-    ops = [i for i in dis.get_instructions(code) if i.opname not in _IGNORED_OPS]
+    ops = []
+    for instruction in dis.get_instructions(code):
+        if instruction.opname not in _IGNORED_OPS:
+            ops.append(instruction)
+        if instruction.opname in _ENDS:  # the normal path ends here; what follows is a handler
+            break
     names = [i.opname for i in ops]
     if names in (["RETURN_CONST"], ["LOAD_CONST", "RETURN_VALUE"]):
         return ops[0].argval is None
