@@ -85,8 +85,7 @@ def sequential(url: str, n: int, session: requests.Session) -> list[Outcome]:
 
 def threads_queue(url: str, n: int, workers: int = WORKERS) -> list[Outcome]:
     """The seed's Solution 1, corrected: workers stop on a sentinel, results are kept in order."""
-    _check_url_n(url, n)
-    check_int("workers", workers, minimum=1)
+    _check_url_n(url, n, workers)
     todo: queue.Queue[int | None] = queue.Queue()
     results: list[Outcome] = [None] * n
 
@@ -350,13 +349,14 @@ def bench_memory(units: int, progress: Progress) -> dict[str, float]:
     return result
 
 
-def _check_url_n(url: object, n: object) -> None:
+def _check_url_n(url: object, n: object, workers: object = 1) -> None:
     allowed = "the server's address, a str starting with http:// or https://"
     if not isinstance(url, str):
         raise TypeError(f"url must be {allowed}, got {got(url)}")
     if not url.startswith(("http://", "https://")):
         raise ValueError(f"url must be {allowed}, got {got(url)}")
     check_int("n", n, minimum=1)
+    check_int("workers", workers, minimum=1)
 
 
 def _check_progress(progress: object) -> None:
