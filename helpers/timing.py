@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
-from helpers._validate import check_bool, got
+from helpers._validate import check_bool, check_int, got, is_number
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,11 @@ class Timing:
         if not samples:
             raise ValueError("samples must hold at least one duration in seconds, got none")
         for s in samples:
-            if not _is_number(s):
+            if not is_number(s):
                 raise TypeError(f"samples must be numbers of seconds, got {s!r}")
             if not math.isfinite(s) or s < 0:
                 raise ValueError(f"samples must be finite numbers of seconds >= 0, got {s!r}")
-        _check_int("warmup", self.warmup, minimum=0)
+        check_int("warmup", self.warmup, minimum=0)
         object.__setattr__(self, "samples", tuple(float(s) for s in samples))
 
     @property
@@ -78,7 +78,7 @@ class Timing:
 
     def ratio_to(self, limit: float) -> float:
         """Return ``median / limit``: how many times slower than ``limit`` (seconds, > 0) this is."""
-        if not _is_number(limit):
+        if not is_number(limit):
             raise TypeError(f"limit must be a number of seconds > 0, got {limit!r}")
         if not limit > 0:
             raise ValueError(f"limit must be a number of seconds > 0, got {limit!r}")
@@ -107,7 +107,7 @@ def format_seconds(seconds: float) -> str:
     ``812e-6 -> "812 µs"``, ``0.0352 -> "35.2 ms"``, ``1.25 -> "1.25 s"``,
     ``40.84 -> "40.8 s"``; seconds stay the largest unit (``1234 -> "1234 s"``).
     """
-    if not _is_number(seconds):
+    if not is_number(seconds):
         raise TypeError(f"seconds must be a number, got {type(seconds).__name__}")
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
@@ -234,24 +234,12 @@ class Stopwatch:
         return "Stopwatch (not started)" if self._start is None else format_seconds(self.elapsed)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _check_int(name: str, value: object, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return value
-
-
 def _check_args(fn: object, repeats: object, warmup: object, label: object) -> tuple[int, int, str]:
     if label is None:
         label = getattr(fn, "__name__", type(fn).__name__)
     elif not isinstance(label, str):
         raise TypeError(f"label must be a str or None, got {type(label).__name__}")
-    return _check_int("repeats", repeats, minimum=1), _check_int("warmup", warmup, minimum=0), label
+    return check_int("repeats", repeats, minimum=1), check_int("warmup", warmup, minimum=0), label
 
 
 @contextlib.contextmanager
