@@ -2,8 +2,8 @@
 #   make lab    create .venv if missing, install, start JupyterLab on the course home
 #   make test   same set-up, then the whole test suite
 #   make reliability   the slow evidence runs (kernel kills, seeded faults, offline); CI runs both
-# Needs only python3 (3.11 to 3.13) and make. Re-running is fast when nothing changed.
-# Another Python: make test PYTHON=python3.13 VENV=.venv-3.13
+# Needs only python3 (3.11 to 3.15) and make. Re-running is fast when nothing changed.
+# Another Python: make test PYTHON=python3.14 VENV=.venv-3.14
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -27,8 +27,9 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 setup: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if (3, 11) <= v < (3, 14) else \
-		"This course needs Python 3.11 to 3.13, but $(PYTHON) is %d.%d. Try: make lab PYTHON=python3.12" % v[:2])'
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if (3, 11) <= v < (3, 16) else \
+		"This course needs Python 3.11 to 3.15, but $(PYTHON) is %d.%d. Install one (python.org, your package \
+		manager, or uv python install 3.14), then: make lab PYTHON=python3.14" % v[:2])'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -e '.[test]'
 	@touch $@

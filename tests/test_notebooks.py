@@ -7,6 +7,7 @@ import time
 import psutil
 import pytest
 
+from tests import facts
 from tests.notebook_run import FORBIDDEN, NOTEBOOKS, images, output_texts, run_twice
 
 PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
@@ -42,6 +43,7 @@ def test_notebook_runs_twice_cleanly(path):
             assert expected_error or not errors, f"pass {number}, cell {index} raised"
             if expected_error:
                 assert errors, f"pass {number}, cell {index} is tagged raises-exception but did not raise"
+    facts.check(path.stem, nb.cells[:half])  # what this version's kernel must have shown
     assert servers, "the notebook started no lab server that the test could see"
     survivors = _still_running(servers, within=5)
     assert not survivors, f"lab servers {survivors} outlived the notebook's kernel"
