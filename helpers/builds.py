@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -39,6 +38,7 @@ HOW_TO_GET_FREE_THREADED = (
     "installer, or `uv python install 3.14t`, or your distribution's python3.14-nogil/python3.14t "
     f"package; then put `python3.14t` on PATH or set {FREE_THREADED_ENV} to its path, and re-run."
 )
+
 
 def _facts() -> dict:
     """What an interpreter says of itself; runs in other interpreters too (standard library only)."""
@@ -130,7 +130,9 @@ def find_free_threaded(env: Mapping[str, str] | None = None) -> Build | None:
             raise ValueError(f"{FREE_THREADED_ENV}={chosen!r}: no such executable (a path or a command)")
         build = probe(found)
         if not build.free_threaded or build.gil_enabled:
-            raise ValueError(f"{FREE_THREADED_ENV}={chosen!r} is {build.label()}, not free-threaded with its GIL off")
+            raise ValueError(
+                f"{FREE_THREADED_ENV}={chosen!r} is {build.label()}, not free-threaded with its GIL off"
+            )
         return build
     for name in FREE_THREADED_NAMES:
         found = shutil.which(name, path=env.get("PATH"))
@@ -209,3 +211,30 @@ def cpu_threads(
     except subprocess.TimeoutExpired:
         raise ValueError(f"the CPU experiment took over {timeout} s in {path}; lower n") from None
     return {"sequential": float(times["sequential"]), "threads": float(times["threads"])}
+
+
+#: The supported minor versions, oldest first.
+SUPPORTED = ((3, 11), (3, 12), (3, 13), (3, 14), (3, 15))
+
+
+def find_pythons(env: Mapping[str, str] | None = None) -> list[Build]:
+    """This interpreter plus each supported ``python3.X`` found on ``env['PATH']``, one per version.
+
+    Sorted by version; each is probed (a subprocess), not trusted by its name; ones
+    that do not answer are left out. Use it to show a behaviour on every version a
+    reader has, beside the kernel's own.
+    """
+    env = os.environ if env is None else env
+    found = {this_build().version.rsplit(".", 1)[0]: this_build()}
+    for major, minor in SUPPORTED:
+        key = f"{major}.{minor}"
+        path = shutil.which(f"python{key}", path=env.get("PATH"))
+        if key in found or path is None:
+            continue
+        try:
+            build = probe(path)
+        except ValueError:
+            continue
+        if build.version.startswith(key + "."):
+            found[key] = build
+    return [found[key] for key in sorted(found, key=lambda k: tuple(map(int, k.split("."))))]
