@@ -7,6 +7,7 @@ import sys
 from importlib import metadata
 
 MIN_PYTHON = (3, 11)
+MAX_TESTED = (3, 15)  # the newest Python the course is tested on (CI: 3.11, 3.14 and 3.15)
 REQUIRED = {"aiohttp": "3.9", "requests": "2.31", "matplotlib": "3.8"}
 FIX = "Start the course with `make lab` from the course folder (or see README.md, 'Set up')."
 
@@ -26,9 +27,11 @@ def check_setup(verbose: bool = True, friendly: bool = True) -> None:
     """Check the Python version and the course's packages; print them when ``verbose``.
 
     Raises RuntimeError with one sentence on what to do when something is
-    missing or too old. With ``friendly`` (the default), also makes this
-    IPython kernel explain cells run out of order in plain words
-    (:mod:`helpers.friendly`); outside IPython that does nothing.
+    missing or too old; a Python newer than 3.15 gets a printed note (untested),
+    not an error. The printed line names the build too (free-threaded or not).
+    With ``friendly`` (the default), also makes this IPython kernel explain cells
+    run out of order in plain words (:mod:`helpers.friendly`); outside IPython
+    that does nothing.
     """
     if not isinstance(verbose, bool) or not isinstance(friendly, bool):
         raise TypeError(f"verbose and friendly must be True or False, got {verbose!r} and {friendly!r}")
@@ -37,7 +40,9 @@ def check_setup(verbose: bool = True, friendly: bool = True) -> None:
             f"This course needs Python >= {'.'.join(map(str, MIN_PYTHON))}; this kernel runs "
             f"{sys.version.split()[0]}. {FIX}"
         )
-    versions = {"python": sys.version.split()[0]}
+    from helpers.builds import this_build
+
+    versions = {"python": this_build().label()}
     for package, minimum in REQUIRED.items():
         try:
             version = metadata.version(package)
@@ -52,3 +57,9 @@ def check_setup(verbose: bool = True, friendly: bool = True) -> None:
         _friendly.install()
     if verbose:
         print("Ready: " + " · ".join(f"{name} {version}" for name, version in versions.items()))
+        if sys.version_info[:2] > MAX_TESTED:
+            tested = ".".join(map(str, MAX_TESTED))
+            print(
+                f"Note: this Python is newer than {tested}, the newest the course is tested on; "
+                "what a cell shows is still measured on it, but a cell may fail: please report it."
+            )

@@ -37,3 +37,22 @@ def test_too_old_package_is_named(monkeypatch):
 )
 def test_version_tuple(text, expected):
     assert setup._version_tuple(text) == expected
+
+
+def test_ready_line_names_the_build(capsys):
+    from helpers.builds import this_build
+
+    setup.check_setup(friendly=False)
+    assert f"python {this_build().label()} ·" in capsys.readouterr().out
+
+
+def test_newer_python_than_tested_gets_a_note_not_an_error(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "version_info", (3, 16, 0, "final", 0))
+    setup.check_setup(friendly=False)
+    out = capsys.readouterr().out
+    assert out.startswith("Ready: ") and "newer than 3.15" in out
+
+
+def test_supported_pythons_are_not_noted(capsys):
+    setup.check_setup(friendly=False)
+    assert "Note:" not in capsys.readouterr().out
