@@ -268,6 +268,7 @@ async def attempt_async(fn, *args, timeout: float | None = None, **kwargs) -> At
 
 
 _ENDS = {"RETURN_CONST", "RETURN_VALUE", "RAISE_VARARGS"}
+_LOADS = {"LOAD_CONST", "LOAD_COMMON_CONSTANT"}
 _IGNORED_OPS = {"RESUME", "NOP", "CACHE", "RETURN_GENERATOR", "POP_TOP", "COPY_FREE_VARS", "MAKE_CELL"}
 
 
@@ -290,7 +291,8 @@ def is_stub(fn) -> bool:
         if instruction.opname in _ENDS:  # the normal path ends here; what follows is a handler
             break
     names = [i.opname for i in ops]
-    if names in (["RETURN_CONST"], ["LOAD_CONST", "RETURN_VALUE"]):
+    # 3.11-3.13: RETURN_CONST None; 3.14: LOAD_CONST None, RETURN_VALUE; 3.15: LOAD_COMMON_CONSTANT None
+    if names == ["RETURN_CONST"] or (len(names) == 2 and names[1] == "RETURN_VALUE" and names[0] in _LOADS):
         return ops[0].argval is None
     if names and names[-1] == "RAISE_VARARGS":
         return any(i.argval == "NotImplementedError" for i in ops)
