@@ -5,10 +5,14 @@
 >>> n = iterations_for(0.25)            # doctest: +SKIP  (about 0.25 s of crunch(n) on this machine)
 
 A function given to a :class:`concurrent.futures.ProcessPoolExecutor` must be
-importable by name in the worker processes. With the *spawn* start method (the
-default on macOS and Windows) a function defined in a notebook cell is not:
-the workers are fresh interpreters that never ran that cell. That is why the
-work lives here, in a module.
+importable by name in the worker processes: it is pickled by reference (module
+and name). With the *spawn* start method (the default on macOS and Windows) or
+*forkserver* (the default on Linux since Python 3.14; *fork* before) a function
+defined in a notebook cell is not: the workers are fresh interpreters, or forks
+of one, that never ran that cell. The same holds for an
+``InterpreterPoolExecutor`` (Python 3.14+): each worker interpreter imports this
+module by name, and runs its module-level code again. That is why the work lives
+here, in a module, importing nothing but the standard library.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ import time
 def crunch(n: int) -> int:
     """Pure-Python CPU work: ``n`` rounds of integer arithmetic; returns a checksum.
 
-    The time grows linearly with ``n``. It holds the GIL the whole time (no I/O, no
-    C call that releases it), so threads cannot run it in parallel; processes can.
+    The time grows linearly with ``n``. On the standard build it holds the GIL the
+    whole time (no I/O, no C call that releases it), so threads cannot run it in
+    parallel there; processes and subinterpreters can, and so can threads on the
+    free-threaded build (no GIL).
     """
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"n must be an int >= 0, got {n!r}")
