@@ -8,22 +8,19 @@ import re
 from tests.facts import shown_by, version
 
 
-def _block(shown: str, header: str) -> str:
-    """The indented lines printed under ``header`` (one package's run on one Python)."""
+def _answers(shown: str, mine: str) -> dict[str, dict[str, str]]:
+    """{package: {question: answer}} from the table printed for this kernel's Python."""
     lines = shown.splitlines()
-    start = lines.index(header) + 1
-    block = []
-    for line in lines[start:]:
+    index = next(i for i, line in enumerate(lines) if line.startswith(mine) and "(this kernel)" in line)
+    packages = lines[index].split(": ", 1)[1].split(" | ")
+    table: dict[str, dict[str, str]] = {package: {} for package in packages}
+    for line in lines[index + 1 :]:
         if not line.startswith("  "):
             break
-        block.append(line)
-    return "\n".join(block)
-
-
-def _answer(block: str, question: str) -> str:
-    match = re.search(rf"^  {re.escape(question)}\s+(.*)$", block, flags=re.MULTILINE)
-    assert match, f"{question!r} not shown in:\n{block}"
-    return match.group(1)
+        question, values = re.split(r"\s{2,}", line.strip(), maxsplit=1)
+        for package, value in zip(packages, values.split(" | "), strict=True):
+            table[package][question] = value
+    return table
 
 
 def check(cells: list) -> None:
@@ -44,21 +41,20 @@ def check(cells: list) -> None:
         assert "added in Python 3.13" in completed, completed
 
     nest = shown_by(cells, "args = [build.executable")
-    mine = f"Python {'.'.join(map(str, version()))}"
+    table = _answers(nest, f"Python {'.'.join(map(str, version()))}.")
     new = version() >= (3, 14)  # 3.14's C current_task() and the deprecated policy API
-    if importlib.util.find_spec("nest_asyncio") is not None:  # the kernel has what this process has
-        header = next(line for line in nest.splitlines() if line.startswith(mine) and "nest_asyncio:" in line)
-        old = _block(nest, header)
-        assert _answer(old, "legacy run_until_complete in a cell") == "works", old
-        assert ("wrong" in _answer(old, "current_task() in a nested asyncio.run")) == new, old
-        timeout = _answer(old, "asyncio.timeout() in the next asyncio.run")
-        assert timeout.startswith("RuntimeError") == new, old
-        assert _answer(old, "asyncio.run(..., loop_factory=...)").startswith("TypeError"), old
-        assert (int(_answer(old, "deprecation warnings")) > 0) == new, old
-    header = next(line for line in nest.splitlines() if line.startswith(mine) and "nest_asyncio2:" in line)
-    fork = _block(nest, header)
-    assert _answer(fork, "legacy run_until_complete in a cell") == "works", fork
-    assert "right" in _answer(fork, "current_task() in a nested asyncio.run"), fork
-    assert _answer(fork, "asyncio.timeout() in the next asyncio.run") == "works", fork
-    assert (_answer(fork, "asyncio.run(..., loop_factory=...)") == "works") == (version() >= (3, 12)), fork
-    assert _answer(fork, "deprecation warnings") == "0", fork
+    # The kernel has the packages this process has (the same interpreter and venv).
+    assert ("nest_asyncio" in table) == (importlib.util.find_spec("nest_asyncio") is not None), nest
+    if "nest_asyncio" in table:
+        old = table["nest_asyncio"]
+        assert old["run_until_complete in a cell"] == "works", nest
+        assert ("wrong" in old["current_task() in a nested run"]) == new, nest
+        assert old["timeout() in the next asyncio.run"].startswith("RuntimeError") == new, nest
+        assert old["asyncio.run(loop_factory=...)"].startswith("TypeError"), nest  # on every version
+        assert (int(old["deprecation warnings"]) > 0) == new, nest
+    fork = table["nest_asyncio2"]  # ipykernel 7.4.0 depends on it
+    assert fork["run_until_complete in a cell"] == "works", nest
+    assert "right" in fork["current_task() in a nested run"], nest
+    assert fork["timeout() in the next asyncio.run"] == "works", nest
+    assert (fork["asyncio.run(loop_factory=...)"] == "works") == (version() >= (3, 12)), nest
+    assert fork["deprecation warnings"] == "0", nest
