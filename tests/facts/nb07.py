@@ -45,21 +45,20 @@ def _call_graph(cells: list) -> None:
 
 def ps_permitted() -> bool:
     """Whether this process may run `python -m asyncio ps` on a process it started (3.14+)."""
-    script = subprocess.Popen([sys.executable, "-c", _WAITING], stdout=subprocess.PIPE, text=True)
-    try:
-        script.stdout.readline()
-        argv = [sys.executable, "-m", "asyncio", "ps", str(script.pid)]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-        return done.returncode == 0 and "probe-1" in done.stdout
-    finally:
-        script.kill()
-        script.wait()
+    with subprocess.Popen([sys.executable, "-c", _WAITING], stdout=subprocess.PIPE, text=True) as script:
+        try:
+            script.stdout.readline()
+            argv = [sys.executable, "-m", "asyncio", "ps", str(script.pid)]
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+            return done.returncode == 0 and "probe-1" in done.stdout
+        finally:
+            script.kill()
 
 
 def _asyncio_ps(cells: list) -> None:
-    shown = shown_by(cells, "script = subprocess.Popen(")
+    shown = shown_by(cells, 'with subprocess.Popen([sys.executable, "-c", SCRIPT]')
     if version() < (3, 14):
-        assert "has no `python -m asyncio ps` (3.14+)" in shown, shown
+        assert "has no `python -m asyncio ps` (3.14+): see the inside view" in shown, shown
         assert "$ python -m asyncio" not in shown, shown
         return
     if ps_permitted():
