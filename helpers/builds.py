@@ -90,6 +90,14 @@ def this_build() -> Build:
     return Build(**_facts())
 
 
+def _which(executable: str) -> str:
+    """The full path of ``executable`` (a path or a command on PATH); ValueError naming it if none."""
+    path = shutil.which(str(executable))
+    if path is None:
+        raise ValueError(f"{executable!r} is not an executable file, nor a command on PATH")
+    return path
+
+
 def probe(executable: str, *, timeout: float = 30) -> Build:
     """Ask the interpreter ``executable`` (a path or a command on PATH) what it is.
 
@@ -100,9 +108,7 @@ def probe(executable: str, *, timeout: float = 30) -> Build:
         raise TypeError(f"executable must be a path or command name (str), got {executable!r}")
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
         raise ValueError(f"timeout must be a number of seconds in (0, 600], got {timeout!r}")
-    path = shutil.which(str(executable))
-    if path is None:
-        raise ValueError(f"{executable!r} is not an executable file, nor a command on PATH")
+    path = _which(executable)
     try:
         result = subprocess.run(
             [path, "-I", "-c", PROBE], capture_output=True, text=True, timeout=timeout, check=False
@@ -194,9 +200,7 @@ def cpu_threads(
         raise ValueError(f"tasks must be an int in [1, 64], got {tasks!r}")
     if isinstance(repeats, bool) or not isinstance(repeats, int) or not 1 <= repeats <= 21:
         raise ValueError(f"repeats must be an int in [1, 21], got {repeats!r}")
-    path = shutil.which(str(executable))
-    if path is None:
-        raise ValueError(f"{executable!r} is not an executable file, nor a command on PATH")
+    path = _which(executable)
     try:
         result = subprocess.run(
             [path, "-I", "-c", cpu_script(), str(n), str(tasks), str(repeats)],

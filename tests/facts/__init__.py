@@ -36,3 +36,12 @@ def shown_by(cells: list, marker: str) -> str:
 def version() -> tuple[int, int]:
     """The (major, minor) of this Python: the kernel's too (the tests run it)."""
     return sys.version_info[:2]
+
+
+def assert_build_shown(shown: str, label: str) -> None:
+    """``shown`` names the build (``this kernel: <label>``) and what ``sys._is_gil_enabled()`` said."""
+    assert f"this kernel: {label}" in shown, shown
+    if hasattr(sys, "_is_gil_enabled"):
+        assert f"sys._is_gil_enabled(): {sys._is_gil_enabled()}" in shown, shown
+    else:
+        assert "does not exist before 3.13" in shown, shown

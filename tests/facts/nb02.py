@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from helpers.builds import HOW_TO_GET_FREE_THREADED, find_free_threaded, this_build
-from tests.facts import shown_by, version
+from tests.facts import assert_build_shown, shown_by, version
 
 
 def check(cells: list) -> None:
@@ -37,12 +37,7 @@ def _race(cells: list, build) -> None:
 
 
 def _build(cells: list, build) -> None:
-    shown = shown_by(cells, "kernel = this_build()")
-    assert f"this kernel: {build.label()}" in shown, shown
-    if hasattr(sys, "_is_gil_enabled"):
-        assert f"sys._is_gil_enabled(): {sys._is_gil_enabled()}" in shown, shown
-    else:
-        assert "does not exist before 3.13" in shown, shown
+    assert_build_shown(shown_by(cells, "kernel = this_build()"), build.label())
     speedups = shown_by(cells, "speed-up over sequential")
     assert f"this kernel: {build.label()}" in speedups, speedups
 

@@ -11,7 +11,7 @@ import textwrap
 import psutil
 
 from helpers.builds import this_build
-from tests.facts import shown_by, version
+from tests.facts import assert_build_shown, shown_by, version
 
 # A script like the notebook's: three named tasks that wait; `ps` is asked about it by this test process.
 _WAITING = textwrap.dedent("""
@@ -92,10 +92,6 @@ def _inside_view(cells: list) -> None:
 def _build(cells: list) -> None:
     build = this_build()  # the test process runs the kernel's interpreter
     shown = shown_by(cells, "build = this_build()")
-    assert f"this kernel: {build.label()}" in shown, shown
-    if hasattr(sys, "_is_gil_enabled"):
-        assert f"sys._is_gil_enabled(): {sys._is_gil_enabled()}" in shown, shown
-    else:
-        assert "does not exist before 3.13" in shown, shown
+    assert_build_shown(shown, build.label())
     default = multiprocessing.get_all_start_methods()[0]  # the platform's, as a fresh kernel has it
     assert f"default start method: {default} (available: {multiprocessing.get_all_start_methods()})" in shown
