@@ -71,9 +71,12 @@ def test_notebook_03_robust_client_loses_and_doubles_nothing_under_faults():
             assert len(outcomes) == N, f"seed {seed}: {len(outcomes)} outcomes for {N} requests"
             assert len({tuple(q) for q in queries}) == len(queries), f"seed {seed}: an answer counted twice"
             stats = flaky.stats()
-            # Every attempt reached the server; aiohttp resends a dropped GET once by itself, so the
-            # server may count up to one more request per dropped connection, never fewer.
-            assert len(attempts) <= stats["requests"] <= len(attempts) + stats["connections_dropped"]
+            # Every attempt that got an answer or an error reached the server; one that timed out may
+            # have been cut off before the server's handler began (seen once: all first attempts timed
+            # out while a fresh server warmed up). aiohttp resends a dropped GET once by itself, so
+            # the server may count up to one more request per dropped connection.
+            answered = sum(outcome != "TimeoutError" for _, _, outcome in attempts)
+            assert answered <= stats["requests"] <= len(attempts) + stats["connections_dropped"]
             results = sum(isinstance(o, dict) for o in outcomes)
             totals.update(
                 results=results,
