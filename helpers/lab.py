@@ -19,6 +19,7 @@ returns a :class:`RemoteServer` (no counters; its latency is measured).
 from __future__ import annotations
 
 import atexit
+import http.client
 import json
 import os
 import queue
@@ -28,7 +29,9 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 
 from helpers.server import LabConfig
@@ -46,12 +49,15 @@ class LabServer:
 
     Attributes: ``url`` (base URL, no trailing slash), ``config``
     (:class:`~helpers.server.LabConfig`), ``latency`` (seconds), ``pid``.
+    ``plain=True`` starts it without ``/stats`` (``has_stats`` False): a plain
+    httpbin-like server, for trying the ``COURSE_BASE_URL`` path offline.
     """
 
     has_stats = True
 
-    def __init__(self, config: LabConfig, *, timeout: float = 20.0) -> None:
+    def __init__(self, config: LabConfig, *, timeout: float = 20.0, plain: bool = False) -> None:
         self.config = config
+        self.has_stats = not plain
         self.latency = config.latency
         self._stderr = tempfile.TemporaryFile()
         package_root = str(Path(__file__).resolve().parent.parent)
@@ -65,6 +71,8 @@ class LabServer:
         ]  # fmt: skip
         if config.public:
             cmd.append("--public")
+        if plain:  # no /stats: an httpbin-like server, to try the COURSE_BASE_URL path offline
+            cmd.append("--plain")
         if config.seed is not None:
             cmd += ["--seed", str(config.seed)]
         self._proc = subprocess.Popen(
@@ -110,11 +118,12 @@ class LabServer:
         with _OPENER.open(request, timeout=10) as response:
             return json.load(response)
 
-    def stats(self) -> dict:
+    def stats(self, *, note: bool = True) -> dict:
         """The server's counters: ``requests``, ``in_flight``, ``peak_in_flight``,
         ``connections`` (TCP connections that carried a counted request),
         ``accepted`` (all TCP connections accepted), ``open_connections``,
-        ``errors_injected``, ``connections_dropped``, ``seconds_since_reset``, ``config``."""
+        ``errors_injected``, ``connections_dropped``, ``seconds_since_reset``, ``config``.
+        ``note`` is ignored (see :meth:`RemoteServer.stats`)."""
         return self._call("GET", "/stats")
 
     def reset_stats(self) -> dict:
@@ -153,11 +162,170 @@ class LabServer:
         )
 
 
-class RemoteServer:
-    """Stands in for :class:`LabServer` when ``COURSE_BASE_URL`` names a real server.
+class NotMeasured:
+    """A counter that this server does not keep: shows as ``n/a``.
 
-    It has no counters (``stats()`` raises) and its ``latency`` is the median of
-    a few measured round trips to ``/get``.
+    Arithmetic with it gives it back (``100 - n/a`` is ``n/a``), so a cell that
+    computes with the lab's counters still runs on a server that has none;
+    ordering comparisons raise ``TypeError``, and it is falsy.
+    """
+
+    _instance: NotMeasured | None = None
+
+    def __new__(cls) -> NotMeasured:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "n/a"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        try:
+            return format("n/a", spec)
+        except ValueError:  # a numeric spec such as ".1f"
+            return "n/a"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def _same(self, *other: object) -> NotMeasured:
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _same
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __neg__ = __round__ = _same
+
+
+NOT_MEASURED = NotMeasured()
+
+COUNTER_NAMES = (
+    "requests", "in_flight", "peak_in_flight", "connections", "accepted", "open_connections",
+    "errors_injected", "connections_dropped", "seconds_since_reset", "config", "pid",
+)  # fmt: skip
+
+
+class NoCounters(Mapping):
+    """What ``stats()`` gives on a server without the lab's counters: each reads ``n/a``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __getitem__(self, key: str) -> NotMeasured:
+        if key not in COUNTER_NAMES:
+            raise KeyError(key)
+        return NOT_MEASURED
+
+    def __iter__(self):
+        return iter(COUNTER_NAMES)
+
+    def __len__(self) -> int:
+        return len(COUNTER_NAMES)
+
+    def __repr__(self) -> str:
+        return no_counters_note(self.url)
+
+
+def no_counters_note(url: str) -> str:
+    """The one sentence a cell shows where the lab's counters are missing."""
+    return (
+        f"{url} keeps no counters, so requests, peak_in_flight and connections read n/a here; "
+        f"the lab server counts them (unset {ENV_BASE_URL} to use it)."
+    )
+
+
+def measurable(value: object) -> bool:
+    """False for a counter this server does not keep (:data:`NOT_MEASURED`)."""
+    return value is not NOT_MEASURED
+
+
+_noted: dict[str, object] = {}
+
+
+def _once_per_cell(key: str) -> bool:
+    """True the first time ``key`` is asked in this notebook cell (always, outside IPython)."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is None:
+        return True
+    cell = shell.execution_count
+    if _noted.get(key) == cell:
+        return False
+    _noted[key] = cell
+    return True
+
+
+class BaseURLError(ValueError):
+    """``COURSE_BASE_URL`` is not a URL, does not answer, or is not an httpbin-like server."""
+
+
+def check_base_url(value: str) -> str:
+    """``value`` as a base URL (scheme, host, optional port and path; no trailing slash).
+
+    Raises :class:`BaseURLError` naming the variable, its value and what was
+    expected, for anything but ``http(s)://host[:port][/path]``.
+    """
+    expected = "expected a base URL such as https://httpbin.org or http://127.0.0.1:8000"
+    parts = urllib.parse.urlsplit(value.strip())
+    try:
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise BaseURLError(f"{ENV_BASE_URL}={value!r} has a bad port: {expected}.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise BaseURLError(f"{ENV_BASE_URL}={value!r} is not a URL the course can use: {expected}.")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _warm_round_trips(url: str, count: int, timeout: float) -> list[float]:
+    """GET ``url/get`` once to warm one connection, then ``count`` timed GETs on it; checks httpbin's JSON."""
+    parts = urllib.parse.urlsplit(url)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+    samples = []
+    try:
+        for i in range(count + 1):
+            start = time.perf_counter()
+            connection.request("GET", f"{parts.path}/get?course={i}", headers={"Accept": "application/json"})
+            response = connection.getresponse()
+            body = response.read()
+            elapsed = time.perf_counter() - start
+            try:
+                args = json.loads(body)["args"] if response.status == 200 else None
+            except (ValueError, KeyError, TypeError):
+                args = None
+            if args != {"course": str(i)}:
+                raise BaseURLError(
+                    f"{ENV_BASE_URL}={url!r} answered GET /get?course={i} with status {response.status} "
+                    f"and {body[:80]!r}: expected an httpbin-like server, whose /get echoes the query "
+                    'as JSON ({"args": {"course": "%d"}, ...}).' % i
+                )
+            if i:  # the first one opened the connection
+                samples.append(elapsed)
+    except OSError as exc:
+        raise BaseURLError(
+            f"{ENV_BASE_URL}={url!r} does not answer ({type(exc).__name__}: {exc}): expected an httpbin-like "
+            f"server reachable from this machine. Check the address, or unset {ENV_BASE_URL} to use the "
+            "lab server."
+        ) from None
+    finally:
+        connection.close()
+    return samples
+
+
+class RemoteServer:
+    """Stands in for :class:`LabServer` when ``COURSE_BASE_URL`` names another server.
+
+    Any server that speaks httpbin's ``/get``, ``/delay/{s}`` and ``/status/{code}``
+    will do. ``latency`` is the median of a few warm round trips to ``/get``
+    (``round_trips``), measured once per URL and process; it is the limit the
+    notebooks compare with. ``stats()`` and ``reset_stats()`` give
+    :class:`NoCounters`. Raises :class:`BaseURLError` for a bad URL, a server
+    that does not answer, or one that is not httpbin-like.
     """
 
     has_stats = False
@@ -165,23 +333,20 @@ class RemoteServer:
     pid = None
     alive = True
 
-    def __init__(self, url: str) -> None:
-        self.url = url.rstrip("/")
-        samples = []
-        for _ in range(3):
-            start = time.perf_counter()
-            with _OPENER.open(self.url + "/get", timeout=30) as response:
-                response.read()
-            samples.append(time.perf_counter() - start)
-        self.latency = statistics.median(samples)
+    def __init__(self, url: str, *, samples: int = 5, timeout: float = 15.0) -> None:
+        self.url = check_base_url(url)
+        self.round_trips = _warm_round_trips(self.url, samples, timeout)
+        self.latency = statistics.median(self.round_trips)
 
-    def stats(self) -> dict:
-        raise RuntimeError(
-            f"{self.url} is not the lab server, so it has no counters. "
-            f"Unset {ENV_BASE_URL} to use the lab server."
-        )
+    def stats(self, *, note: bool = True) -> NoCounters:
+        """No counters: a :class:`NoCounters`; prints why, once per notebook cell, unless ``note=False``."""
+        if note and _once_per_cell("stats"):
+            print(no_counters_note(self.url))
+        return NoCounters(self.url)
 
-    reset_stats = stats
+    def reset_stats(self) -> NoCounters:
+        """Nothing to reset: a :class:`NoCounters`."""
+        return NoCounters(self.url)
 
     def stop(self, timeout: float = 0.0) -> None:
         """Nothing to stop: the remote server is not ours."""
@@ -193,7 +358,32 @@ class RemoteServer:
         pass
 
     def __repr__(self) -> str:
-        return f"<RemoteServer {self.url} measured round trip={self.latency:.3f}s>"
+        return (
+            f"<RemoteServer {self.url} (from {ENV_BASE_URL}): no counters; measured round trip "
+            f"{self.latency * 1000:.1f} ms (median of {len(self.round_trips)} warm GETs)>"
+        )
+
+
+_remotes: dict[str, RemoteServer] = {}
+_last_knobs: dict | None = None
+
+
+def _remote(value: str, knobs: dict) -> RemoteServer:
+    """The RemoteServer for ``value`` (measured on first use); says once when the knobs change nothing."""
+    global _last_knobs
+    url = check_base_url(value)
+    if url not in _remotes:
+        _remotes[url] = RemoteServer(url)
+    server = _remotes[url]
+    asked = {k: v for k, v in knobs.items() if v}
+    if asked and asked != _last_knobs:
+        settings = ", ".join(f"{k}={v!r}" for k, v in asked.items())
+        print(
+            f"{ENV_BASE_URL} is set: {settings} has no effect on {url}; its measured round trip, "
+            f"{server.latency * 1000:.1f} ms, is the limit here."
+        )
+    _last_knobs = asked
+    return server
 
 
 def start_server(
@@ -230,7 +420,8 @@ def start_server(
         raise ValueError(f"timeout must be a number of seconds in (0, 600], got {timeout!r}")
     remote = os.environ.get(ENV_BASE_URL, "").strip()
     if remote:
-        return RemoteServer(remote)
+        knobs = {"latency": latency, "jitter": jitter, "error_rate": error_rate, "drop_rate": drop_rate}
+        return _remote(remote, knobs)
     with _lock:
         if _current is not None:
             if _current.alive and _current.config == config:

@@ -16,6 +16,12 @@ counters that make concurrency visible:
 ``POST /stats/reset`` sets the counters back to zero; answers the new stats.
 ====================  =====================================================
 
+With ``--plain`` it has neither ``/stats`` nor ``/stats/reset`` (404): a plain
+httpbin-like server, to try the course's ``COURSE_BASE_URL`` path offline::
+
+    python -m helpers.server --plain --latency 0.2 --port 8000
+    COURSE_BASE_URL=http://127.0.0.1:8000 make lab
+
 Run it from a shell (it prints its base URL as the first line)::
 
     python -m helpers.server --latency 0.1 --port 8000
@@ -262,8 +268,12 @@ async def _refuse_big_bodies(request: web.Request, handler):
     return await handler(request)
 
 
-def make_app(config: LabConfig | None = None) -> web.Application:
-    """Build the lab's aiohttp application (no socket is opened here)."""
+def make_app(config: LabConfig | None = None, *, plain: bool = False) -> web.Application:
+    """Build the lab's aiohttp application (no socket is opened here).
+
+    ``plain=True`` leaves out ``/stats`` and ``/stats/reset``: only httpbin's
+    ``/get``, ``/delay/{s}`` and ``/status/{codes}`` answer.
+    """
     config = config or LabConfig()
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_refuse_big_bodies])
     app[CONFIG] = config
@@ -272,19 +282,20 @@ def make_app(config: LabConfig | None = None) -> web.Application:
     app.router.add_get("/get", handle_get)
     app.router.add_get(r"/delay/{seconds}", handle_delay)
     app.router.add_get(r"/status/{codes}", handle_status)
-    app.router.add_get("/stats", handle_stats)
-    app.router.add_post("/stats/reset", handle_reset)
+    if not plain:
+        app.router.add_get("/stats", handle_stats)
+        app.router.add_post("/stats/reset", handle_reset)
     return app
 
 
-async def serve(config: LabConfig, ready: callable, stop: asyncio.Event) -> None:
+async def serve(config: LabConfig, ready: callable, stop: asyncio.Event, *, plain: bool = False) -> None:
     """Serve ``config`` until ``stop`` is set; call ``ready(base_url)`` once listening.
 
     ``accepted`` counts calls to aiohttp's protocol factory (one per TCP
     connection accepted); ``connections`` counts the connections that carried
     a counted request, so the lab's own ``/stats`` calls never show up in it.
     """
-    app = make_app(config)
+    app = make_app(config, plain=plain)
     runner = web.AppRunner(
         app,
         access_log=None,
@@ -359,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     parser.add_argument("--public", action="store_true", help="allow a --host that is not loopback")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    parser.add_argument(
+        "--plain", action="store_true", help="no /stats or /stats/reset: a plain httpbin-like server"
+    )
     parser.add_argument("--exit-on-stdin-eof", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
@@ -384,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         def ready(url: str) -> None:
             print(url, flush=True)
 
-        await serve(config, ready, stop)
+        await serve(config, ready, stop, plain=args.plain)
 
     try:
         asyncio.run(run())

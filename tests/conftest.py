@@ -1,5 +1,10 @@
 import os
 
+import pytest
+
+from helpers.lab import ENV_BASE_URL, LabServer
+from helpers.server import LabConfig
+
 # The tests always use the lab server, whatever the developer's shell says.
 os.environ.pop("COURSE_BASE_URL", None)
 # Kernels started by the notebook tests inherit this environment: they must get
@@ -11,3 +16,20 @@ def pytest_collection_modifyitems(session, config, items):
     """Run the notebook tests first: their executions are cached for the decks that the
     browser tests build, so no notebook is executed a third time."""
     items.sort(key=lambda item: item.nodeid.split("::")[0] != "tests/test_notebooks.py")
+
+
+@pytest.fixture(scope="session")
+def plain_server():
+    """An httpbin-like server with no /stats (``--plain``), on loopback, in its own process: the
+    suite's stand-in for httpbin.org behind ``COURSE_BASE_URL``; 20-30 ms per /get."""
+    server = LabServer(LabConfig(latency=0.02, jitter=0.01), plain=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def remote(plain_server, monkeypatch):
+    """``COURSE_BASE_URL`` set to :func:`plain_server` for one test: ``start_server`` returns a
+    RemoteServer (no counters, measured latency) instead of starting the lab."""
+    monkeypatch.setenv(ENV_BASE_URL, plain_server.url)
+    return plain_server

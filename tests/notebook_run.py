@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import time
 from pathlib import Path
 
@@ -29,13 +30,16 @@ FORBIDDEN = (
 )
 
 
-def run_twice(path: Path, timeout: int = 240) -> tuple[nbformat.NotebookNode, float, set[int]]:
+def run_twice(
+    path: Path, timeout: int = 240, *, env: dict[str, str] | None = None
+) -> tuple[nbformat.NotebookNode, float, set[int]]:
     """Run all cells, then all cells again, in one fresh kernel (Restart & Run All, twice).
 
     Returns the executed notebook (cells of both passes, in order), the seconds
     taken, and the pids of the lab servers the kernel started. Saves a copy under
-    build/executed/. Raises on a cell error unless the cell is tagged
-    ``raises-exception``.
+    build/executed/ (for the decks) unless ``env`` is given: then the kernel gets
+    this process's environment plus ``env``, and nothing is kept. Raises on a
+    cell error unless the cell is tagged ``raises-exception``.
     """
     nb = nbformat.read(path, as_version=4)
     doubled = copy.deepcopy(nb)
@@ -64,8 +68,10 @@ def run_twice(path: Path, timeout: int = 240) -> tuple[nbformat.NotebookNode, fl
 
     client.on_cell_executed = remember_lab_servers
     start = time.perf_counter()
-    client.execute()
+    client.execute(**({"env": {**os.environ, **env}} if env else {}))
     elapsed = time.perf_counter() - start
+    if env:
+        return doubled, elapsed, servers
     EXECUTED.mkdir(parents=True, exist_ok=True)
     executed = copy.deepcopy(doubled)
     executed.cells = doubled.cells[: len(nb.cells)]

@@ -7,6 +7,7 @@ import time
 import psutil
 import pytest
 
+from helpers.lab import ENV_BASE_URL
 from tests import facts
 from tests.notebook_run import FORBIDDEN, NOTEBOOKS, images, output_texts, run_twice
 
@@ -20,6 +21,29 @@ def test_there_are_notebooks():
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_notebook_runs_twice_cleanly(path):
     nb, seconds, servers = run_twice(path)
+    _assert_clean(nb)
+    facts.check(path.stem, nb.cells[: len(nb.cells) // 2])  # what this version's kernel must have shown
+    assert servers, "the notebook started no lab server that the test could see"
+    survivors = _still_running(servers, within=5)
+    assert not survivors, f"lab servers {survivors} outlived the notebook's kernel"
+    print(f"{path.name}: two passes in {seconds:.1f} s")
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_notebook_runs_twice_against_a_server_without_counters(path, plain_server):
+    """COURSE_BASE_URL at a plain httpbin-like server: no error, no noise, plots drawn, the missing
+    counters said in words, and no lab server started."""
+    nb, seconds, servers = run_twice(path, env={ENV_BASE_URL: plain_server.url})
+    _assert_clean(nb)
+    assert not servers, f"with {ENV_BASE_URL} set, the notebook still started lab servers {servers}"
+    shown = "\n".join(text for cell in nb.cells if cell.cell_type == "code" for text in output_texts(cell))
+    if "stats()" in "".join(cell.source for cell in nb.cells):
+        assert "keeps no counters" in shown, "a cell read the counters without saying they are missing"
+    print(f"{path.name}, {ENV_BASE_URL} set: two passes in {seconds:.1f} s")
+
+
+def _assert_clean(nb) -> None:
+    """Both passes: a plot each; no error but where tagged; no noise; untouched checks say "not started"."""
     half = len(nb.cells) // 2
     for number, cells in ((1, nb.cells[:half]), (2, nb.cells[half:])):
         assert images(cells) >= 1, f"pass {number}: no plot was produced"
@@ -43,11 +67,6 @@ def test_notebook_runs_twice_cleanly(path):
             assert expected_error or not errors, f"pass {number}, cell {index} raised"
             if expected_error:
                 assert errors, f"pass {number}, cell {index} is tagged raises-exception but did not raise"
-    facts.check(path.stem, nb.cells[:half])  # what this version's kernel must have shown
-    assert servers, "the notebook started no lab server that the test could see"
-    survivors = _still_running(servers, within=5)
-    assert not survivors, f"lab servers {survivors} outlived the notebook's kernel"
-    print(f"{path.name}: two passes in {seconds:.1f} s")
 
 
 def _still_running(pids: set[int], within: float) -> list[int]:
