@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import statistics
 import subprocess
@@ -16,7 +15,7 @@ import psutil
 import pytest
 import requests
 
-from helpers.lab import LabServer, RemoteServer, current_server, start_server, stop_server
+from helpers.lab import LabServer, current_server, start_server, stop_server
 from helpers.server import LabConfig
 
 
@@ -443,18 +442,3 @@ def test_cli_rejects_bad_values():
     )
     assert result.returncode == 2
     assert "error_rate must be in [0, 1]" in result.stderr
-
-
-# --- a real server instead of the lab -------------------------------------------------------
-
-
-def test_course_base_url_uses_that_server(fast, monkeypatch):
-    monkeypatch.setenv("COURSE_BASE_URL", fast.url + "/")
-    server = start_server(latency=0.5)
-    assert isinstance(server, RemoteServer)
-    assert server.url == fast.url
-    assert 0 < server.latency < 0.5  # measured, not the asked-for 0.5
-    assert current_server() is None  # nothing was started
-    with pytest.raises(RuntimeError, match="COURSE_BASE_URL"):
-        server.stats()
-    assert os.environ["COURSE_BASE_URL"]
