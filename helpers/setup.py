@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from importlib import metadata
@@ -29,7 +30,9 @@ def check_setup(verbose: bool = True, friendly: bool = True) -> None:
     Raises RuntimeError with one sentence on what to do when something is
     missing or too old; a Python newer than 3.15 gets a printed note (untested),
     not an error. The printed line names the build too (free-threaded or not).
-    With ``friendly`` (the default), also makes this IPython kernel explain cells
+    With ``COURSE_BASE_URL`` set, checks that it is a URL (a bad one raises
+    :class:`helpers.lab.BaseURLError`) and prints which server the notebooks
+    will use. With ``friendly`` (the default), also makes this IPython kernel explain cells
     run out of order in plain words (:mod:`helpers.friendly`); outside IPython
     that does nothing.
     """
@@ -51,6 +54,10 @@ def check_setup(verbose: bool = True, friendly: bool = True) -> None:
         if _version_tuple(version) < _version_tuple(minimum):
             raise RuntimeError(f"{package} {version} is too old (need >= {minimum}). {FIX}")
         versions[package] = version
+    from helpers.lab import ENV_BASE_URL, check_base_url
+
+    remote = os.environ.get(ENV_BASE_URL, "").strip()
+    remote = check_base_url(remote) if remote else None  # its server is asked at start_server()
     if friendly:
         from helpers import friendly as _friendly
 
@@ -62,4 +69,9 @@ def check_setup(verbose: bool = True, friendly: bool = True) -> None:
             print(
                 f"Note: this Python is newer than {tested}, the newest the course is tested on; "
                 "what a cell shows is still measured on it, but a cell may fail: please report it."
+            )
+        if remote:
+            print(
+                f"Server: {remote} ({ENV_BASE_URL}), not the lab server: no counters, and the limit "
+                "is its measured round trip."
             )

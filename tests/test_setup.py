@@ -56,3 +56,18 @@ def test_newer_python_than_tested_gets_a_note_not_an_error(monkeypatch, capsys):
 def test_supported_pythons_are_not_noted(capsys):
     setup.check_setup(friendly=False)
     assert "Note:" not in capsys.readouterr().out
+
+
+def test_a_base_url_is_named_in_the_ready_lines(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_BASE_URL", "https://httpbin.org/")
+    setup.check_setup(friendly=False)
+    out = capsys.readouterr().out
+    assert "Server: https://httpbin.org (COURSE_BASE_URL), not the lab server" in out
+
+
+def test_a_malformed_base_url_fails_the_setup_cell(monkeypatch):
+    from helpers.lab import BaseURLError
+
+    monkeypatch.setenv("COURSE_BASE_URL", "httpbin.org")
+    with pytest.raises(BaseURLError, match="COURSE_BASE_URL='httpbin.org' is not a URL"):
+        setup.check_setup(friendly=False)
