@@ -97,3 +97,30 @@ def output_texts(cell) -> list[str]:
 
 def images(cells) -> int:
     return sum("image/png" in out.get("data", {}) for c in cells for out in c.get("outputs", []))
+
+
+def assert_clean(nb) -> None:
+    """Both passes: a plot each; no error but where tagged; no noise; untouched checks say "not started"."""
+    half = len(nb.cells) // 2
+    for number, cells in ((1, nb.cells[:half]), (2, nb.cells[half:])):
+        assert images(cells) >= 1, f"pass {number}: no plot was produced"
+        for index, cell in enumerate(cells):
+            if cell.cell_type != "code":
+                continue
+            tags = cell.metadata.get("tags", [])
+            expected_error = "raises-exception" in tags
+            shows_warning = "shows-warning" in tags  # a warning displayed on purpose, as the lesson
+            for text in output_texts(cell):
+                for bad in FORBIDDEN:
+                    if shows_warning or (expected_error and bad == "Traceback (most recent call last)"):
+                        continue
+                    assert bad not in text, f"pass {number}, cell {index}: {bad!r} in output:\n{text[:2000]}"
+            shown = "\n".join(output_texts(cell))
+            if "check" in tags:  # run on the untouched starter: guidance, not a failure
+                assert "not started yet" in shown, f"pass {number}, cell {index}: check cell said:\n{shown}"
+            if "solution" in tags:  # folded away: the plain text only says how to load it
+                assert "%load solutions/" in shown, f"pass {number}, cell {index}: solution said:\n{shown}"
+            errors = [o for o in cell.outputs if o.output_type == "error"]
+            assert expected_error or not errors, f"pass {number}, cell {index} raised"
+            if expected_error:
+                assert errors, f"pass {number}, cell {index} is tagged raises-exception but did not raise"

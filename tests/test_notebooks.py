@@ -9,7 +9,7 @@ import pytest
 
 from helpers.lab import ENV_BASE_URL
 from tests import facts
-from tests.notebook_run import FORBIDDEN, NOTEBOOKS, images, output_texts, run_twice
+from tests.notebook_run import NOTEBOOKS, assert_clean, output_texts, run_twice
 
 PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
@@ -21,7 +21,7 @@ def test_there_are_notebooks():
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_notebook_runs_twice_cleanly(path):
     nb, seconds, servers = run_twice(path)
-    _assert_clean(nb)
+    assert_clean(nb)
     facts.check(path.stem, nb.cells[: len(nb.cells) // 2])  # what this version's kernel must have shown
     assert servers, "the notebook started no lab server that the test could see"
     survivors = _still_running(servers, within=5)
@@ -34,39 +34,12 @@ def test_notebook_runs_twice_against_a_server_without_counters(path, plain_serve
     """COURSE_BASE_URL at a plain httpbin-like server: no error, no noise, plots drawn, the missing
     counters said in words, and no lab server started."""
     nb, seconds, servers = run_twice(path, env={ENV_BASE_URL: plain_server.url})
-    _assert_clean(nb)
+    assert_clean(nb)
     assert not servers, f"with {ENV_BASE_URL} set, the notebook still started lab servers {servers}"
     shown = "\n".join(text for cell in nb.cells if cell.cell_type == "code" for text in output_texts(cell))
     if "stats()" in "".join(cell.source for cell in nb.cells):
         assert "keeps no counters" in shown, "a cell read the counters without saying they are missing"
     print(f"{path.name}, {ENV_BASE_URL} set: two passes in {seconds:.1f} s")
-
-
-def _assert_clean(nb) -> None:
-    """Both passes: a plot each; no error but where tagged; no noise; untouched checks say "not started"."""
-    half = len(nb.cells) // 2
-    for number, cells in ((1, nb.cells[:half]), (2, nb.cells[half:])):
-        assert images(cells) >= 1, f"pass {number}: no plot was produced"
-        for index, cell in enumerate(cells):
-            if cell.cell_type != "code":
-                continue
-            tags = cell.metadata.get("tags", [])
-            expected_error = "raises-exception" in tags
-            shows_warning = "shows-warning" in tags  # a warning displayed on purpose, as the lesson
-            for text in output_texts(cell):
-                for bad in FORBIDDEN:
-                    if shows_warning or (expected_error and bad == "Traceback (most recent call last)"):
-                        continue
-                    assert bad not in text, f"pass {number}, cell {index}: {bad!r} in output:\n{text[:2000]}"
-            shown = "\n".join(output_texts(cell))
-            if "check" in tags:  # run on the untouched starter: guidance, not a failure
-                assert "not started yet" in shown, f"pass {number}, cell {index}: check cell said:\n{shown}"
-            if "solution" in tags:  # folded away: the plain text only says how to load it
-                assert "%load solutions/" in shown, f"pass {number}, cell {index}: solution said:\n{shown}"
-            errors = [o for o in cell.outputs if o.output_type == "error"]
-            assert expected_error or not errors, f"pass {number}, cell {index} raised"
-            if expected_error:
-                assert errors, f"pass {number}, cell {index} is tagged raises-exception but did not raise"
 
 
 def _still_running(pids: set[int], within: float) -> list[int]:
