@@ -217,3 +217,35 @@ def test_the_compact_loop_runs_sleeps_and_fetches():
     tiny = EventLoop(naps, get)
     tiny.run()
     assert tiny.results == {naps: 20, get: 200}
+
+
+# ---------------------------------------------------------------- a server without counters
+
+
+def test_ticker_remote_verdict(remote):
+    fb = check.ticker(checks.load_solution("06", "ticker")["ticker"], EventLoop)
+    assert fb.status == "passed", fb
+    assert "requests in flight: not measurable" in fb.text
+    _fails_with(check.ticker(blocking_ticker, EventLoop), "it slept inside them, and the whole loop stopped")
+
+
+def test_workers_remote_verdict(remote):
+    ns = checks.load_solution("06", "workers")
+    fb = check.workers(ns["worker"], EventLoop, predicted=ns["PREDICTED"])
+    assert fb.status == "passed", fb
+    assert "not measurable" in fb.text and "round trips" in fb.text
+    fb = check.workers(never_pops, EventLoop, n=10, limit=5)  # every worker fetches every query
+    _fails_with(fb, "10 queries were still in the deque at the end")
+
+
+def test_fetch_async_remote_verdict(remote):
+    fb = check.fetch_async(checks.load_solution("06", "fetch_async")["fetch_async"], EventLoop)
+    assert fb.status == "passed", fb
+    assert "requests in flight: not measurable" in fb.text
+    _fails_with(
+        check.fetch_async(blocking_fetch, EventLoop, n=8), "8 of the 8 fetch_async calls handed no trap"
+    )
+
+
+def test_lab_address_is_the_remote_server(remote):
+    assert lab_address() == ("127.0.0.1", int(remote.url.rsplit(":", 1)[1]))
