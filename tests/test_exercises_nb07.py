@@ -69,6 +69,17 @@ def test_polite_download_rejects_the_blocking_version():
     assert len(given["LOG"]) == 10  # it did log: the loop being held is what failed
 
 
+def test_polite_download_remote_verdict(remote):
+    ns = checks.load_solution("07", "polite_download")
+    fb = asyncio.run(check.polite_download(ns["polite_download"], ns["LOG"]))
+    assert fb.status == "passed", fb
+    assert "requests counted at the server: not measurable" in fb.text
+    given = _given()  # the blocking version still fails: the heartbeat needs no counters
+    assert "the loop was held for" in _failures(
+        asyncio.run(check.polite_download(given["slow_download"], given["LOG"]))
+    )
+
+
 def test_polite_download_rejects_dropping_the_log():
     given = _given()
 
