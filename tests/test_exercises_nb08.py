@@ -134,3 +134,45 @@ def test_make_client_rejects_returning_the_limits():
         return httpx.Limits(max_keepalive_connections=100)
 
     assert "not an httpx.AsyncClient" in _failures(asyncio.run(check.make_client(limits_only)))
+
+
+# --- a server without counters (COURSE_BASE_URL) --------------------------------------------------
+
+
+def test_pool_of_20_remote_verdict(remote):
+    fb = check.pool_of_20(checks.load_solution("08", "pool_of_20")["pool_of_20"])
+    assert fb.status == "passed", fb
+    assert "requests in flight: not measurable" in fb.text and "5 round trips" in fb.text
+
+    def backwards(url, n):
+        with ThreadPoolExecutor(20) as pool:
+            return list(pool.map(lambda i: requests.get(f"{url}/get?{i}", timeout=10).json(), range(n)))[::-1]
+
+    assert "order" in _failures(check.pool_of_20(backwards))
+
+
+def test_aiohttp_500_remote_verdict(remote):
+    fb = asyncio.run(check.aiohttp_500(checks.load_solution("08", "aiohttp_500")["aiohttp_500"]))
+    assert fb.status == "passed", fb
+    assert "not measurable" in fb.text and "counted at this end" in fb.text
+
+    async def default_connector(url, n):  # the default limit: 100 connections
+        async with aiohttp.ClientSession() as session:
+
+            async def one(i):
+                async with session.get(f"{url}/get?{i}") as response:
+                    return await response.json()
+
+            return await asyncio.gather(*(one(i) for i in range(n)))
+
+    assert "the default connector's limit is 100" in _failures(
+        asyncio.run(check.aiohttp_500(default_connector))
+    )
+
+
+def test_make_client_remote_verdict(remote):
+    fb = asyncio.run(check.make_client(checks.load_solution("08", "make_client")["make_client"]))
+    assert fb.status == "passed", fb
+    assert "not measurable" in fb.text and "kept all 100" in fb.text
+    fb = asyncio.run(check.make_client(httpx.AsyncClient))  # the default limits: keeps 20
+    assert "the client kept 20 of its 100 TCP connections" in _failures(fb)
