@@ -214,3 +214,52 @@ def test_fetch_with_retries_reports_a_wrong_signature_in_one_line():
     fb = asyncio.run(check.fetch_with_retries(two_args))
     assert len(fb.failures) == 1, fb
     assert "raised TypeError" in fb.failures[0] and "unexpected keyword argument 'attempts'" in fb.failures[0]
+
+
+# ---------------------------------------------------------------- with COURSE_BASE_URL: no counters
+
+
+async def answers_reversed(urls):
+    async with aiohttp.ClientSession() as session:
+
+        async def fetch(url):
+            async with session.get(url) as response:
+                return await response.json()
+
+        return list(reversed(await asyncio.gather(*(fetch(url) for url in urls))))
+
+
+def test_download_many_remote_verdicts(remote):
+    ns = checks.load_solution("03", "download_many")
+    fb = asyncio.run(
+        check.download_many(ns["download_many"], ns["predicted_round_trips"], ns["predicted_peak"])
+    )
+    assert fb.status == "passed", fb
+    assert "requests in flight: not measurable" in fb.text and "connections: not measurable" in fb.text, fb
+    fb = asyncio.run(check.download_many(answers_reversed, 3, 100))
+    assert fb.status == "failed" and any("out of order" in f for f in fb.failures), fb
+    fb = asyncio.run(check.download_many(ns["download_many"], 2.5, 250))
+    assert any("you predicted 2.5 round trips" in f for f in fb.failures), fb
+
+
+def test_polite_download_remote_verdicts(remote):
+    ns = checks.load_solution("03", "polite_download")
+    fb = asyncio.run(check.polite_download(ns["polite_download"]))
+    assert fb.status == "passed", fb
+    assert "not measurable" in fb.text and "N × latency / limit" in fb.text, fb
+    fb = asyncio.run(check.polite_download(semaphore_per_request))  # 100 in flight: too fast for 10
+    assert fb.status == "failed"
+    assert any("more than 10 requests were in flight" in f for f in fb.failures), fb
+    assert asyncio.run(check.polite_download(starter_polite_download)).status == "not started"
+
+
+def test_fetch_with_retries_remote_verdicts(remote):
+    ns = checks.load_solution("03", "fetch_with_retries")
+    fb = asyncio.run(check.fetch_with_retries(ns["fetch_with_retries"]))
+    assert fb.status == "passed", fb
+    assert "all 100 requests ended once" in fb.text and "not measurable" in fb.text, fb
+    assert "/status/503" in fb.text, fb  # the stand-ins for the faults this server does not inject
+    fb = asyncio.run(check.fetch_with_retries(retries_everything))  # attempts counted by the client
+    assert any("a 404 was sent 3 times" in f for f in fb.failures), fb
+    fb = asyncio.run(check.fetch_with_retries(swallows_the_last_error))
+    assert any("ended with None, neither an answer nor an error" in f for f in fb.failures), fb
