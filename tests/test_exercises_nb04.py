@@ -188,3 +188,16 @@ def test_myrange_rejects_a_missing_iter():
 def test_myrange_rejects_one_value_too_many():
     fb = check.MyRange(OneTooMany)
     assert any("after [0, 1, 2], next() on MyRange(3) returned 3" in f for f in fb.failures), fb
+
+
+# ---------------------------------------------------------------- with COURSE_BASE_URL: no counters
+
+
+def test_slow_only_remote_verdicts(remote):
+    fb = check.slow_only(checks.load_solution("04", "slow_only")["slow_only"])
+    assert fb.status == "passed", fb
+    assert "not measurable" in fb.text and "URLs were never fetched" in fb.text, fb
+    fb = check.slow_only(eager_slow_only)  # the requests its pipeline sent, counted by the check
+    assert fb.status == "failed"
+    assert any("slow_only kept pulling after it had them" in f for f in fb.failures), fb
+    assert check.slow_only(starter_slow_only).status == "not started"
