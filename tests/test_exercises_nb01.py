@@ -164,3 +164,48 @@ def test_patient_loop_rejects_a_new_connection_per_try():
     fb = check.patient_loop(retry_with_requests_get, n=20)
     assert fb.status == "failed"
     assert any("TCP connections carried the requests; expected 1" in f for f in fb.failures), fb
+
+
+# ---------------------------------------------------------------- a server without counters (COURSE_BASE_URL)
+
+
+def answers_reversed(url_basis, n):
+    with requests.Session() as session:
+        return [session.get(url_basis + str(i)).json() for i in reversed(range(n))]
+
+
+def test_timed_loop_remote_verdicts(remote):
+    ns = checks.load_solution("01", "timed_loop")  # predicts N × the measured round trip
+    fb = check.timed_loop(ns["timed_loop"], ns["prediction"])
+    assert fb.status == "passed", fb
+    assert "requests counted at the server: not measurable" in fb.text, fb
+    assert "one request at a time" in fb.text, fb
+    fb = check.timed_loop(in_milliseconds, ns["prediction"], n=10)
+    assert fb.status == "failed" and any("not milliseconds" in f for f in fb.failures), fb
+
+
+def test_timed_loop_remote_judges_the_prediction_against_the_measured_round_trip(remote):
+    from helpers.lab import start_server
+
+    measured = start_server(latency=0.05).latency
+    assert check.timed_loop(starter_timed_loop, 30 * measured).status == "not started"
+    fb = check.timed_loop(starter_timed_loop, 30 * measured * 3)  # 3 × N × the measured round trip
+    assert any("3.00 × N × latency" in f for f in fb.failures), fb
+
+
+def test_session_loop_remote_verdicts(remote):
+    fb = check.session_loop(checks.load_solution("01", "session_loop")["session_loop"])
+    assert fb.status == "passed", fb
+    assert "connections: not measurable" in fb.text, fb
+    fb = check.session_loop(forgot_to_return, n=10)
+    assert fb.status == "failed" and any("got None instead of 10 answers" in f for f in fb.failures), fb
+
+
+def test_patient_loop_remote_verdicts(remote):
+    fb = check.patient_loop(checks.load_solution("01", "patient_loop")["patient_loop"])
+    assert fb.status == "passed", fb
+    assert "retries: not measurable" in fb.text and "nothing to retry" in fb.text, fb
+    assert "connections: not measurable" in fb.text, fb
+    assert check.patient_loop(starter_patient_loop).status == "not started"
+    fb = check.patient_loop(answers_reversed, n=10)
+    assert fb.status == "failed" and any("out of order" in f for f in fb.failures), fb

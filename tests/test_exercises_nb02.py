@@ -257,3 +257,30 @@ def test_run_small_reports_threads_that_died_in_one_line():
     assert fb.status == "failed"
     assert any("(work) raised TypeError:" in f and "(9 more threads too)" in f for f in fb.failures), fb
     assert any("work() ran 0 times on 0 threads" in f for f in fb.failures), fb
+
+
+# ---------------------------------------------------------------- a server without counters (COURSE_BASE_URL)
+
+
+def forgot_to_return(url):
+    if not hasattr(local, "session"):
+        local.session = requests.Session()
+    local.session.get(url).json()
+
+
+def test_fetch_bounded_remote_verdicts(remote):
+    fb = check.fetch_bounded(checks.load_solution("02", "fetch_bounded")["fetch_bounded"])
+    assert fb.status == "passed", fb
+    assert "requests in flight: not measurable" in fb.text, fb
+    assert "the queue was bounded (maxsize=5)" in fb.text and "all 100 answers, in order" in fb.text
+    fb = check.fetch_bounded(unbounded)
+    assert fb.status == "failed"
+    assert any("the queue is unbounded (maxsize=0)" in f for f in fb.failures), fb
+
+
+def test_fetch_local_remote_verdicts(remote):
+    fb = check.fetch_local(checks.load_solution("02", "fetch_local")["fetch_local"])
+    assert fb.status == "passed", fb
+    assert "connections: not measurable" in fb.text, fb
+    fb = check.fetch_local(forgot_to_return, n=40)
+    assert fb.status == "failed" and any("returned None for all 40 URLs" in f for f in fb.failures), fb
