@@ -48,8 +48,8 @@ class LabServer:
     """A running lab server process. Use :func:`start_server` to get one.
 
     Attributes: ``url`` (base URL, no trailing slash), ``config``
-    (:class:`~helpers.server.LabConfig`), ``latency`` (seconds), ``pid``.
-    ``plain=True`` starts it without ``/stats`` (``has_stats`` False): a plain
+    (:class:`~helpers.server.LabConfig`), ``latency`` (seconds), ``cold_latency``
+    (the same: a new loopback connection costs next to nothing), ``pid``. ``plain=True`` starts it without ``/stats`` (``has_stats`` False): a plain
     httpbin-like server, for trying the ``COURSE_BASE_URL`` path offline.
     """
 
@@ -59,6 +59,7 @@ class LabServer:
         self.config = config
         self.has_stats = not plain
         self.latency = config.latency
+        self.cold_latency = config.latency  # loopback: a new connection costs next to nothing
         self._stderr = tempfile.TemporaryFile()
         package_root = str(Path(__file__).resolve().parent.parent)
         env = dict(os.environ)
@@ -281,8 +282,9 @@ def check_base_url(value: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
-def _warm_round_trips(url: str, count: int, timeout: float) -> list[float]:
-    """GET ``url/get`` once to warm one connection, then ``count`` timed GETs on it; checks httpbin's JSON."""
+def _round_trips(url: str, count: int, timeout: float) -> tuple[float, list[float]]:
+    """On one new connection: the first GET to ``url/get`` (connection set-up included), then
+    ``count`` warm ones; checks each answer is httpbin's JSON echo of its query."""
     parts = urllib.parse.urlsplit(url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname, parts.port, timeout=timeout)
@@ -293,7 +295,7 @@ def _warm_round_trips(url: str, count: int, timeout: float) -> list[float]:
             connection.request("GET", f"{parts.path}/get?course={i}", headers={"Accept": "application/json"})
             response = connection.getresponse()
             body = response.read()
-            elapsed = time.perf_counter() - start
+            samples.append(time.perf_counter() - start)
             try:
                 args = json.loads(body)["args"] if response.status == 200 else None
             except (ValueError, KeyError, TypeError):
@@ -304,8 +306,6 @@ def _warm_round_trips(url: str, count: int, timeout: float) -> list[float]:
                     f"and {body[:80]!r}: expected an httpbin-like server, whose /get echoes the query "
                     'as JSON ({"args": {"course": "%d"}, ...}).' % i
                 )
-            if i:  # the first one opened the connection
-                samples.append(elapsed)
     except OSError as exc:
         raise BaseURLError(
             f"{ENV_BASE_URL}={url!r} does not answer ({type(exc).__name__}: {exc}): expected an httpbin-like "
@@ -314,7 +314,7 @@ def _warm_round_trips(url: str, count: int, timeout: float) -> list[float]:
         ) from None
     finally:
         connection.close()
-    return samples
+    return samples[0], samples[1:]
 
 
 class RemoteServer:
@@ -323,7 +323,9 @@ class RemoteServer:
     Any server that speaks httpbin's ``/get``, ``/delay/{s}`` and ``/status/{code}``
     will do. ``latency`` is the median of a few warm round trips to ``/get``
     (``round_trips``), measured once per URL and process; it is the limit the
-    notebooks compare with. ``stats()`` and ``reset_stats()`` give
+    notebooks compare with. ``cold_latency`` is the median of 3 first GETs on new
+    connections (TCP and TLS set-up included): the limit for code that opens a
+    connection per request, which checkers allow for. ``stats()`` and ``reset_stats()`` give
     :class:`NoCounters`. Raises :class:`BaseURLError` for a bad URL, a server
     that does not answer, or one that is not httpbin-like.
     """
@@ -335,8 +337,10 @@ class RemoteServer:
 
     def __init__(self, url: str, *, samples: int = 5, timeout: float = 15.0) -> None:
         self.url = check_base_url(url)
-        self.round_trips = _warm_round_trips(self.url, samples, timeout)
+        first, self.round_trips = _round_trips(self.url, samples, timeout)
+        colds = [first] + [_round_trips(self.url, 0, timeout)[0] for _ in range(2)]
         self.latency = statistics.median(self.round_trips)
+        self.cold_latency = max(self.latency, statistics.median(colds))
 
     def stats(self, *, note: bool = True) -> NoCounters:
         """No counters: a :class:`NoCounters`; prints why, once per notebook cell, unless ``note=False``."""
@@ -360,7 +364,8 @@ class RemoteServer:
     def __repr__(self) -> str:
         return (
             f"<RemoteServer {self.url} (from {ENV_BASE_URL}): no counters; measured round trip "
-            f"{self.latency * 1000:.1f} ms (median of {len(self.round_trips)} warm GETs)>"
+            f"{self.latency * 1000:.1f} ms (median of {len(self.round_trips)} warm GETs; "
+            f"{self.cold_latency * 1000:.1f} ms on a new connection)>"
         )
 
 

@@ -51,6 +51,7 @@ def test_start_server_returns_the_remote_server_measured_once(remote, capsys):
     # round trip can be shorter than 20 ms (an upper bound only guards against nonsense).
     assert len(server.round_trips) == 5
     assert 0.02 <= min(server.round_trips) and server.latency < 0.5
+    assert server.latency <= server.cold_latency < 0.5  # a new connection costs more, never less
     assert current_server() is before, "nothing was started or stopped"
     assert start_server(latency=0.5) is server, "measured once per URL and process"
     assert f"{server.latency * 1000:.1f} ms" in repr(server)
