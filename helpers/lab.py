@@ -49,7 +49,8 @@ class LabServer:
 
     Attributes: ``url`` (base URL, no trailing slash), ``config``
     (:class:`~helpers.server.LabConfig`), ``latency`` (seconds), ``cold_latency``
-    (the same: a new loopback connection costs next to nothing), ``pid``. ``plain=True`` starts it without ``/stats`` (``has_stats`` False): a plain
+    (the same: a new loopback connection costs next to nothing), ``pid``.
+    ``plain=True`` starts it without ``/stats`` (``has_stats`` False): a plain
     httpbin-like server, for trying the ``COURSE_BASE_URL`` path offline.
     """
 
