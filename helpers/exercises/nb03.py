@@ -169,9 +169,10 @@ async def polite_download(fn, *, limit: int = 10, n: int = 100, latency: float =
 
     Checks all ``n`` answers in order, a server-side peak of exactly ``limit``
     in flight, at most ``limit`` TCP connections (one session, reused), and a
-    time within 2 × ``n × latency / limit`` (``server.latency``: the measured round trip
-    on a server without counters). There, where neither peak nor connections can be
-    read, a time under half of ``n × latency / limit`` shows more than ``limit`` in flight.
+    time within 2 × ``n × latency / limit`` and at least 0.5 s over it (``server.latency``:
+    the measured round trip on a server without counters). There, where neither peak
+    nor connections can be read, a time under half of ``n × latency / limit`` shows
+    more than ``limit`` in flight.
     """
     if not (isinstance(limit, int) and 0 < limit <= n):
         raise ValueError(f"limit must be an int between 1 and n={n}, not {limit!r}")
@@ -201,9 +202,9 @@ async def polite_download(fn, *, limit: int = 10, n: int = 100, latency: float =
         )
     if not check_connections(fb, stats, limit, at_most=True):
         fb.hint("Open one ClientSession for all the requests: a session per request opens a connection each.")
-    if not too_fast:
+    if not too_fast:  # 2 × the ideal, and at least 0.5 s of room for a crowded machine (a fast server)
         what = f"N × latency / limit = {n} × {server.latency:.3g} / {limit}"
-        check_time(fb, run.elapsed, ideal, factor=2, what=what)
+        check_time(fb, run.elapsed, ideal, factor=round(max(2, 1 + 0.5 / ideal), 1), what=what)
     return fb
 
 
