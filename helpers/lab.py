@@ -225,8 +225,8 @@ class NoCounters(Mapping):
     def __len__(self) -> int:
         return len(COUNTER_NAMES)
 
-    def __repr__(self) -> str:
-        return no_counters_note(self.url)
+    def __repr__(self) -> str:  # stats() has said why; the display shows what is missing
+        return "{" + ", ".join(f"{key!r}: n/a" for key in COUNTER_NAMES) + "}"
 
 
 def no_counters_note(url: str) -> str:
@@ -382,7 +382,7 @@ def _remote(value: str, knobs: dict) -> RemoteServer:
         _remotes[url] = RemoteServer(url)
     server = _remotes[url]
     asked = {k: v for k, v in knobs.items() if v}
-    if asked and asked != _last_knobs:
+    if asked and asked != _last_knobs and _once_per_cell("knobs"):
         settings = ", ".join(f"{k}={v!r}" for k, v in asked.items())
         print(
             f"{ENV_BASE_URL} is set: {settings} has no effect on {url}; its measured round trip, "
