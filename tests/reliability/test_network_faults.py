@@ -44,7 +44,7 @@ async def _run_cells(sources, namespace):
 
 def test_notebook_03_robust_client_loses_and_doubles_nothing_under_faults():
     cells = _tagged_cells(NOTEBOOKS / "03_aiohttp.ipynb", "robust-client")
-    assert len(cells) == 3, "the client, the run and the accounting cells are tagged robust-client"
+    assert len(cells) == 4, "the knobs, the client, the run and the accounting cells are tagged robust-client"
     totals: Counter = Counter()
     try:
         for seed in SEEDS:
