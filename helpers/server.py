@@ -125,6 +125,7 @@ class Counters:
     """What the lab counts. Lives in the server's event loop: no locks needed."""
 
     def __init__(self) -> None:
+        self.live: web.Server | None = None  # aiohttp's protocol factory, once serving: open connections
         self.reset()
 
     def reset(self) -> None:
@@ -155,7 +156,6 @@ class Counters:
 COUNTERS = web.AppKey("counters", Counters)
 CONFIG = web.AppKey("config", LabConfig)
 RNG = web.AppKey("rng", random.Random)
-SERVER = web.AppKey("server", web.Server)
 
 
 def _json_body(request: web.Request) -> dict:
@@ -238,7 +238,7 @@ def _stats(app: web.Application) -> dict:
         "peak_in_flight": c.peak_in_flight,
         "connections": c.connections,
         "accepted": c.accepted,
-        "open_connections": len(app[SERVER].connections) if SERVER in app else 0,
+        "open_connections": len(c.live.connections) if c.live is not None else 0,
         "errors_injected": c.errors_injected,
         "connections_dropped": c.connections_dropped,
         "seconds_since_reset": round(time.time() - c.since, 3),
@@ -306,8 +306,8 @@ async def serve(config: LabConfig, ready: callable, stop: asyncio.Event, *, plai
     )
     await runner.setup()
     protocol_factory = runner.server
-    app[SERVER] = protocol_factory
     counters = app[COUNTERS]
+    counters.live = protocol_factory  # not app state: the app is frozen once set up
 
     def counting_factory():
         counters.accepted += 1

@@ -442,3 +442,17 @@ def test_cli_rejects_bad_values():
     )
     assert result.returncode == 2
     assert "error_rate must be in [0, 1]" in result.stderr
+
+
+def test_the_server_prints_no_warning_when_it_starts_and_serves():
+    """A student who starts the server sees its URL, nothing else (aiohttp once warned here:
+    "Changing state of started or joined application is deprecated")."""
+    server = LabServer(LabConfig())
+    try:
+        with requests.Session() as session:
+            session.get(f"{server.url}/get", timeout=10).raise_for_status()
+            assert server.stats()["open_connections"] >= 1  # the session's kept connection
+        time.sleep(0.2)
+        assert server._read_stderr() == ""
+    finally:
+        server.stop()
