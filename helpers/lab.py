@@ -51,12 +51,15 @@ class LabServer:
     (:class:`~helpers.server.LabConfig`), ``latency`` (seconds), ``cold_latency``
     (the same: a new loopback connection costs next to nothing), ``pid``.
     ``plain=True`` starts it without ``/stats`` (``has_stats`` False): a plain
-    httpbin-like server, for trying the ``COURSE_BASE_URL`` path offline.
+    httpbin-like server, for trying the ``COURSE_BASE_URL`` path offline;
+    ``connect_delay`` seconds are added to the first answer on each new connection.
     """
 
     has_stats = True
 
-    def __init__(self, config: LabConfig, *, timeout: float = 20.0, plain: bool = False) -> None:
+    def __init__(
+        self, config: LabConfig, *, timeout: float = 20.0, plain: bool = False, connect_delay: float = 0.0
+    ) -> None:
         self.config = config
         self.has_stats = not plain
         self.latency = config.latency
@@ -75,6 +78,8 @@ class LabServer:
             cmd.append("--public")
         if plain:  # no /stats: an httpbin-like server, to try the COURSE_BASE_URL path offline
             cmd.append("--plain")
+        if connect_delay:  # a new connection's set-up, as over the internet
+            cmd += ["--connect-delay", repr(connect_delay)]
         if config.seed is not None:
             cmd += ["--seed", str(config.seed)]
         self._proc = subprocess.Popen(
@@ -273,13 +278,21 @@ def check_base_url(value: str) -> str:
     expected, for anything but ``http(s)://host[:port][/path]``.
     """
     expected = "expected a base URL such as https://httpbin.org or http://127.0.0.1:8000"
-    parts = urllib.parse.urlsplit(value.strip())
+    try:
+        parts = urllib.parse.urlsplit(value.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise BaseURLError(f"{ENV_BASE_URL}={value!r} is not a URL the course can use: {expected}.") from None
     try:
         parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
     except ValueError:
         raise BaseURLError(f"{ENV_BASE_URL}={value!r} has a bad port: {expected}.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise BaseURLError(f"{ENV_BASE_URL}={value!r} is not a URL the course can use: {expected}.")
+    if parts.username or parts.password or " " in parts.path:
+        raise BaseURLError(
+            f"{ENV_BASE_URL}={value!r}: the course sends no credentials and cannot use a space in the "
+            f"path; {expected}."
+        )
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
@@ -287,8 +300,9 @@ def _round_trips(url: str, count: int, timeout: float) -> tuple[float, list[floa
     """On one new connection: the first GET to ``url/get`` (connection set-up included), then
     ``count`` warm ones; checks each answer is httpbin's JSON echo of its query."""
     parts = urllib.parse.urlsplit(url)
-    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+    https = parts.scheme == "https"
+    connection_class = http.client.HTTPSConnection if https else http.client.HTTPConnection
+    connection = connection_class(parts.hostname, parts.port or (443 if https else 80), timeout=timeout)
     samples = []
     try:
         for i in range(count + 1):
@@ -307,11 +321,11 @@ def _round_trips(url: str, count: int, timeout: float) -> tuple[float, list[floa
                     f"and {body[:80]!r}: expected an httpbin-like server, whose /get echoes the query "
                     'as JSON ({"args": {"course": "%d"}, ...}).' % i
                 )
-    except OSError as exc:
+    except (OSError, http.client.HTTPException) as exc:  # refused, unreachable, TLS, not HTTP at all
         raise BaseURLError(
             f"{ENV_BASE_URL}={url!r} does not answer ({type(exc).__name__}: {exc}): expected an httpbin-like "
-            f"server reachable from this machine. Check the address, or unset {ENV_BASE_URL} to use the "
-            "lab server."
+            f"server reachable from this machine (directly: the course uses no proxy). Check the address, "
+            f"or unset {ENV_BASE_URL} to use the lab server."
         ) from None
     finally:
         connection.close()

@@ -17,9 +17,11 @@ counters that make concurrency visible:
 ====================  =====================================================
 
 With ``--plain`` it has neither ``/stats`` nor ``/stats/reset`` (404): a plain
-httpbin-like server, to try the course's ``COURSE_BASE_URL`` path offline::
+httpbin-like server, to try the course's ``COURSE_BASE_URL`` path offline.
+``--connect-delay S`` makes the first answer on each new connection S seconds
+later, as TCP and TLS set-up do over the internet::
 
-    python -m helpers.server --plain --latency 0.2 --port 8000
+    python -m helpers.server --plain --latency 0.1 --connect-delay 0.2 --port 8000
     COURSE_BASE_URL=http://127.0.0.1:8000 make lab
 
 Run it from a shell (it prints its base URL as the first line)::
@@ -268,14 +270,33 @@ async def _refuse_big_bodies(request: web.Request, handler):
     return await handler(request)
 
 
-def make_app(config: LabConfig | None = None, *, plain: bool = False) -> web.Application:
+def _delay_new_connections(seconds: float):
+    """A middleware: the first request on each connection waits ``seconds`` (a handshake's cost)."""
+    seen: weakref.WeakSet = weakref.WeakSet()
+
+    @web.middleware
+    async def delay_new_connections(request: web.Request, handler):
+        connection = request.transport  # one per TCP connection (weakly held: gone when closed)
+        if connection not in seen:
+            seen.add(connection)
+            await asyncio.sleep(seconds)
+        return await handler(request)
+
+    return delay_new_connections
+
+
+def make_app(
+    config: LabConfig | None = None, *, plain: bool = False, connect_delay: float = 0.0
+) -> web.Application:
     """Build the lab's aiohttp application (no socket is opened here).
 
     ``plain=True`` leaves out ``/stats`` and ``/stats/reset``: only httpbin's
-    ``/get``, ``/delay/{s}`` and ``/status/{codes}`` answer.
+    ``/get``, ``/delay/{s}`` and ``/status/{codes}`` answer. ``connect_delay``
+    seconds are added to the first request on each new connection.
     """
     config = config or LabConfig()
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_refuse_big_bodies])
+    middlewares = [_refuse_big_bodies] + ([_delay_new_connections(connect_delay)] if connect_delay else [])
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares)
     app[CONFIG] = config
     app[COUNTERS] = Counters()
     app[RNG] = random.Random(config.seed)
@@ -288,14 +309,21 @@ def make_app(config: LabConfig | None = None, *, plain: bool = False) -> web.App
     return app
 
 
-async def serve(config: LabConfig, ready: callable, stop: asyncio.Event, *, plain: bool = False) -> None:
+async def serve(
+    config: LabConfig,
+    ready: callable,
+    stop: asyncio.Event,
+    *,
+    plain: bool = False,
+    connect_delay: float = 0.0,
+) -> None:
     """Serve ``config`` until ``stop`` is set; call ``ready(base_url)`` once listening.
 
     ``accepted`` counts calls to aiohttp's protocol factory (one per TCP
     connection accepted); ``connections`` counts the connections that carried
     a counted request, so the lab's own ``/stats`` calls never show up in it.
     """
-    app = make_app(config, plain=plain)
+    app = make_app(config, plain=plain, connect_delay=connect_delay)
     runner = web.AppRunner(
         app,
         access_log=None,
@@ -373,6 +401,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--plain", action="store_true", help="no /stats or /stats/reset: a plain httpbin-like server"
     )
+    parser.add_argument(
+        "--connect-delay",
+        type=float,
+        default=0.0,
+        help="seconds added to the first request on each new connection (default 0)",
+    )
     parser.add_argument("--exit-on-stdin-eof", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
@@ -386,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
             drop_rate=args.drop_rate,
             public=args.public,
         )
+        _check_number("connect_delay", args.connect_delay, 0.0, MAX_LATENCY_S, "seconds")
     except ValueError as exc:
         parser.error(str(exc))
 
@@ -398,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         def ready(url: str) -> None:
             print(url, flush=True)
 
-        await serve(config, ready, stop, plain=args.plain)
+        await serve(config, ready, stop, plain=args.plain, connect_delay=args.connect_delay)
 
     try:
         asyncio.run(run())

@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from helpers import lab
 from helpers.lab import ENV_BASE_URL, LabServer
 from helpers.server import LabConfig
 
@@ -10,6 +11,8 @@ os.environ.pop("COURSE_BASE_URL", None)
 # Kernels started by the notebook tests inherit this environment: they must get
 # Jupyter's inline backend (a plot is an image output), not a headless one.
 os.environ.pop("MPLBACKEND", None)
+
+CONNECT_DELAY = 0.03  # seconds: the plain server's cost of a new connection
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -21,8 +24,9 @@ def pytest_collection_modifyitems(session, config, items):
 @pytest.fixture(scope="session")
 def plain_server():
     """An httpbin-like server with no /stats (``--plain``), on loopback, in its own process: the
-    suite's stand-in for httpbin.org behind ``COURSE_BASE_URL``; 20-30 ms per /get."""
-    server = LabServer(LabConfig(latency=0.02, jitter=0.01), plain=True)
+    suite's stand-in for httpbin.org behind ``COURSE_BASE_URL``; 20-30 ms per /get, and 30 ms more
+    for the first answer on each new connection, as TCP and TLS set-up cost over the internet."""
+    server = LabServer(LabConfig(latency=0.02, jitter=0.01), plain=True, connect_delay=CONNECT_DELAY)
     yield server
     server.stop()
 
@@ -32,4 +36,5 @@ def remote(plain_server, monkeypatch):
     """``COURSE_BASE_URL`` set to :func:`plain_server` for one test: ``start_server`` returns a
     RemoteServer (no counters, measured latency) instead of starting the lab."""
     monkeypatch.setenv(ENV_BASE_URL, plain_server.url)
+    monkeypatch.setattr(lab, "_last_knobs", None)  # each test's first knobs are said
     return plain_server

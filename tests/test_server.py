@@ -456,3 +456,21 @@ def test_the_server_prints_no_warning_when_it_starts_and_serves():
         assert server._read_stderr() == ""
     finally:
         server.stop()
+
+
+def test_connect_delay_costs_each_new_connection_once():
+    server = LabServer(LabConfig(), plain=True, connect_delay=0.2)
+    try:
+        with requests.Session() as session:
+            times = []
+            for _ in range(3):
+                start = time.perf_counter()
+                session.get(f"{server.url}/get", timeout=10).raise_for_status()
+                times.append(time.perf_counter() - start)
+        assert times[0] >= 0.2, "the first answer on a connection waits for its set-up"
+        assert max(times[1:]) < 0.2, f"a kept connection pays nothing more: {times}"
+        start = time.perf_counter()
+        requests.get(f"{server.url}/status/200", timeout=10).raise_for_status()
+        assert time.perf_counter() - start >= 0.2, "a new connection pays again, on any endpoint"
+    finally:
+        server.stop()
