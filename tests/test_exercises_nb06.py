@@ -9,9 +9,10 @@ import time
 
 import pytest
 
-from helpers import checks, start_server
+from helpers import checks
 from helpers.exercises import nb06 as check
 from helpers.exercises.nb06 import EventLoop, Trap, fetch, lab_address, read_all, sleep
+from helpers.lab import start_server
 
 
 @pytest.fixture(autouse=True)
@@ -234,6 +235,9 @@ def test_workers_remote_verdict(remote):
     fb = check.workers(ns["worker"], EventLoop, predicted=ns["PREDICTED"])
     assert fb.status == "passed", fb
     assert "not measurable" in fb.text and "round trips" in fb.text
+    sequential = 100 * start_server(latency=0.1).latency  # one after another: not what 10 workers do
+    fb = check.workers(ns["worker"], EventLoop, predicted=sequential)
+    assert fb.status == "failed" and any("× off" in f for f in fb.failures), fb
     fb = check.workers(never_pops, EventLoop, n=10, limit=5)  # every worker fetches every query
     _fails_with(fb, "10 queries were still in the deque at the end")
 

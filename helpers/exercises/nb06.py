@@ -351,9 +351,15 @@ def workers(fn, EventLoop, *, n: int = 100, limit: int = 10, predicted=None) -> 
         fb.fail(f"PREDICTED is {predicted!r}: write a positive number of seconds")
     elif complete:
         ratio = predicted / run.elapsed
+        # A far server: each of the tiny loop's new sockets pays its set-up too, so a prediction of
+        # rounds × one warm round trip (the model the exercise asks for) is right as well.
+        modelled = not server.has_stats and 1 / 1.5 <= predicted / (rounds * server.latency) <= 1.5
         fb.require(
-            1 / 1.5 <= ratio <= 1.5,
-            f"you predicted {format_seconds(predicted)}; it took {format_seconds(run.elapsed)}: right",
+            1 / 1.5 <= ratio <= 1.5 or modelled,
+            f"you predicted {format_seconds(predicted)}; it took {format_seconds(run.elapsed)}: right"
+            + (
+                " (a new connection per request costs more than one warm round trip here)" if modelled else ""
+            ),
             f"you predicted {format_seconds(predicted)}, but it took {format_seconds(run.elapsed)}: "
             f"{max(ratio, 1 / ratio):.1f}× off (within 1.5× counts as right)",
         )
