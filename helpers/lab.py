@@ -324,7 +324,7 @@ def _round_trips(url: str, count: int, timeout: float) -> tuple[float, list[floa
     except (OSError, http.client.HTTPException) as exc:  # refused, unreachable, TLS, not HTTP at all
         raise BaseURLError(
             f"{ENV_BASE_URL}={url!r} does not answer ({type(exc).__name__}: {exc}): expected an httpbin-like "
-            f"server reachable from this machine (directly: the course uses no proxy). Check the address, "
+            f"server reachable from this machine (directly: this check uses no proxy). Check the address, "
             f"or unset {ENV_BASE_URL} to use the lab server."
         ) from None
     finally:

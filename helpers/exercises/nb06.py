@@ -533,7 +533,8 @@ def fetch(i, *, delay=None):
     With ``delay`` (seconds), ``GET /delay/{delay}?i`` instead: httpbin answers after that long.
     """
     host, port = lab_address()
-    path = f"/delay/{delay:g}?{i}" if delay else f"/get?{i}"
+    prefix = urlsplit(_server().url).path  # a base URL may have a path: http://host/httpbin
+    path = f"{prefix}/delay/{delay:g}?{i}" if delay else f"{prefix}/get?{i}"
     with socket.socket() as sock:
         sock.setblocking(False)
         sock.connect_ex((host, port))
