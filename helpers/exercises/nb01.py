@@ -54,7 +54,8 @@ def timed_loop(fn, prediction, *, n: int = 30, latency: float = 0.05) -> Feedbac
     """Check a prediction, then run ``fn(url_basis, n)``: a timed for-loop of ``n`` GETs.
 
     The prediction is right within 0.7×–1.5× of N × latency, the server's
-    latency (measured, with ``COURSE_BASE_URL`` set). The loop must send ``n``
+    latency (measured, with ``COURSE_BASE_URL`` set; there, up to 1.5 × N round
+    trips on a new connection, ``cold_latency``, since requests.get opens one each). The loop must send ``n``
     requests, one at a time (server stats; without counters: no faster than
     half of N round trips), and return the seconds it took: close to the
     checker's own stopwatch (not milliseconds, not one request's time).
@@ -187,8 +188,8 @@ def session_loop(fn, *, n: int = 50, latency: float = 0.0) -> Feedback:
             "requests.get() opens a new connection each time; so does a Session created inside the "
             "loop. Create the Session once, before the loop, and call session.get() in it."
         )
-    counted = stats["requests"] if measurable(stats["requests"]) else n
-    fb.note(f"{counted} requests in {format_seconds(run.elapsed)}")
+    counted = f"{stats['requests']} requests in " if measurable(stats["requests"]) else "took "
+    fb.note(counted + format_seconds(run.elapsed))
     return fb
 
 
