@@ -10,7 +10,10 @@ from importlib import metadata
 MIN_PYTHON = (3, 11)
 MAX_TESTED = (3, 15)  # the newest Python the course is tested on (CI: 3.11, 3.14 and 3.15)
 REQUIRED = {"aiohttp": "3.9", "requests": "2.31", "matplotlib": "3.8"}
-FIX = "Start the course with `make lab` from the course folder (or see README.md, 'Set up')."
+FIX = (
+    "Start the course from its folder with `python3 course.py lab` (Windows: `py course.py lab`; "
+    "or `make lab`), or see README.md, 'Set up'."
+)
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:

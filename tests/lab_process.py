@@ -1,4 +1,5 @@
-"""Run `make lab` (the README's first command) headless for a test, and stop it cleanly."""
+"""Run the README's first command (`python3 course.py lab`, or `make lab`) headless for a test, and stop
+it cleanly."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -21,19 +23,44 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def make_lab(tmp_path: Path, token: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, Path]]:
-    """Start `make lab` on a free port with ``token``; yield (base URL, log file) once it answers.
+def lab_command(port: int, token: str, via: str = "course.py") -> list[str]:
+    """The command line that starts the course's JupyterLab on ``port``, ``via`` course.py or make,
+    with this test's Python and its venv (so a run on 3.14 uses .venv-3.14, not .venv)."""
+    if via == "make":
+        return [
+            "make", "lab", f"PYTHON={sys.executable}", f"VENV={sys.prefix}", f"LAB_PORT={port}",
+            f"LAB_TOKEN={token}", "LAB_FLAGS=--no-browser",
+        ]  # fmt: skip
+    assert via == "course.py", via
+    return [sys.executable, "course.py", "--venv", sys.prefix, "lab", "--port", str(port), "--token", token,
+            "--no-browser"]  # fmt: skip
 
-    make and JupyterLab run in a process group of their own, stopped together at the end.
+
+@contextmanager
+def make_lab(
+    tmp_path: Path,
+    token: str,
+    env: dict[str, str] | None = None,
+    via: str = "course.py",
+    cwd: Path = ROOT,
+    command: list[str] | None = None,
+    startup: float = 90,
+) -> Iterator[tuple[str, Path]]:
+    """Start the course's JupyterLab on a free port with ``token``; yield (base URL, log file) once it
+    answers.
+
+    ``via`` is "course.py" (`python course.py lab`, the default) or "make" (`make lab`, its wrapper),
+    run with this test's Python in ``cwd``; ``command`` replaces both (``{port}`` in it is filled in).
+    Everything runs in a process group of its own, stopped together at the end.
     """
     port = free_port()
     log = tmp_path / "lab.log"
     full_env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), **(env or {})}
+    argv = [part.format(port=port) for part in command] if command else lab_command(port, token, via)
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            ["make", "lab", f"LAB_PORT={port}", f"LAB_TOKEN={token}", "LAB_FLAGS=--no-browser"],
-            cwd=ROOT,
+            argv,
+            cwd=cwd,
             stdout=out,
             stderr=subprocess.STDOUT,
             env=full_env,
@@ -41,9 +68,9 @@ def make_lab(tmp_path: Path, token: str, env: dict[str, str] | None = None) -> I
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + startup
         while True:
-            assert proc.poll() is None, f"make lab exited:\n{log.read_text()[-3000:]}"
+            assert proc.poll() is None, f"{' '.join(argv)} exited:\n{log.read_text()[-3000:]}"
             assert time.monotonic() < deadline, f"JupyterLab did not start:\n{log.read_text()[-3000:]}"
             try:
                 urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5).close()

@@ -68,10 +68,10 @@ def test_navigation_is_fresh():
     assert not stale, f"stale navigation in {[p.name for p in stale]}: run `make nav`"
 
 
-def test_ruff_lints_helpers_tests_and_notebooks():
+def test_ruff_lints_the_entry_point_helpers_tests_and_notebooks():
     for args in (["check"], ["format", "--check"]):
         result = subprocess.run(
-            [sys.executable, "-m", "ruff", *args, "helpers", "tests", "notebooks"],
+            [sys.executable, "-m", "ruff", *args, "course.py", "helpers", "tests", "notebooks"],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -16,13 +16,15 @@ def test_ready_here(capsys):
 
 def test_old_python_is_refused(monkeypatch):
     monkeypatch.setattr(sys, "version_info", (3, 10, 12, "final", 0))
-    with pytest.raises(RuntimeError, match=r"needs Python >= 3\.11.*make lab"):
+    with pytest.raises(
+        RuntimeError, match=r"needs Python >= 3\.11.*python3 course\.py lab.*py course\.py lab"
+    ):
         setup.check_setup(verbose=False)
 
 
 def test_missing_package_is_named(monkeypatch):
     monkeypatch.setitem(setup.REQUIRED, "surely-not-installed-pkg", "1.0")
-    with pytest.raises(RuntimeError, match="'surely-not-installed-pkg' is not installed.*make lab"):
+    with pytest.raises(RuntimeError, match="'surely-not-installed-pkg' is not installed.*course.py lab"):
         setup.check_setup(verbose=False)
 
 

@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -233,10 +234,19 @@ def test_index_lists_the_notebooks_in_order(tmp_path):
         assert html.escape(promise) in index
 
 
-def test_make_has_slides_and_html_targets():
+def test_make_has_slides_and_html_targets(monkeypatch):
     makefile = (ROOT / "Makefile").read_text()
     for target in ("slides", "html"):
-        assert re.search(rf"^{target}: .*\n\t\$\(PY\) -m helpers\.slides {target}\b", makefile, re.M), target
+        assert re.search(rf"^{target}:\n\t@\$\(COURSE\) {target} \$\(SLIDES_ARGS\)$", makefile, re.M), target
+    # ... and course.py runs helpers.slides for them, with what follows on its command line
+    import course
+
+    ran = []
+    monkeypatch.setattr(course, "setup", lambda venv: Path("py"))
+    monkeypatch.setattr(course, "run", lambda argv, final=False: ran.append([str(a) for a in argv]) or 0)
+    for target in ("slides", "html"):
+        assert course.main([target, "--jobs", "2"]) == 0
+    assert ran == [["py", "-m", "helpers.slides", target, "--jobs", "2"] for target in ("slides", "html")]
 
 
 def test_command_line_help():
