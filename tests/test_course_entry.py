@@ -102,6 +102,12 @@ def test_the_lab_command_and_its_url(tmp_path):
         course.lab_command(Path("py"), "127.0.0.1", 8888, "t", root=tmp_path)
 
 
+def test_jupyter_is_told_about_root_only_where_there_is_one(monkeypatch):
+    assert course.is_root() == (os.geteuid() == 0)
+    monkeypatch.delattr(os, "geteuid")  # as on Windows, which has no root user
+    assert course.is_root() is False
+
+
 @pytest.fixture
 def recorded(monkeypatch):
     """course.main with setup and run recorded, not done: returns the list of argv it would run."""
