@@ -34,6 +34,7 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from helpers.platforms import raise_open_file_limit
 from helpers.server import LabConfig
 
 ENV_BASE_URL = "COURSE_BASE_URL"
@@ -100,8 +101,8 @@ class LabServer:
             self._stderr_text = self._read_stderr()
             raise RuntimeError(
                 f"The lab server did not start (config {self.config}).\n{self._stderr_text or 'No output.'}\n"
-                "Check that aiohttp is installed in this kernel's environment "
-                "(run `make lab` from the course folder)."
+                "Check that aiohttp is installed in this kernel's environment (run `python3 course.py "
+                "lab` from the course folder; Windows: `py course.py lab`)."
             )
         self._proc.stdout.close()  # it prints nothing after its URL
         return line
@@ -424,6 +425,9 @@ def start_server(
     running; with another configuration, it stops that one and starts anew.
     Bad values raise ``ValueError`` before anything starts. With
     ``COURSE_BASE_URL`` set, returns a :class:`RemoteServer` for that URL.
+    Either way it first raises this process's soft open-file limit to 4,096 where
+    that is lower (:func:`helpers.platforms.raise_open_file_limit`): each connection
+    is a file here, and macOS allows a process 256 by default.
     """
     global _current, _atexit_registered
     config = LabConfig(
@@ -438,6 +442,7 @@ def start_server(
     )
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
         raise ValueError(f"timeout must be a number of seconds in (0, 600], got {timeout!r}")
+    raise_open_file_limit()  # the client's end: a socket per connection (no such limit on Windows)
     remote = os.environ.get(ENV_BASE_URL, "").strip()
     if remote:
         knobs = {"latency": latency, "jitter": jitter, "error_rate": error_rate, "drop_rate": drop_rate}

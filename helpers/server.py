@@ -31,6 +31,10 @@ Run it from a shell (it prints its base URL as the first line)::
 From a notebook, use :func:`helpers.lab.start_server`, which runs this module
 in its own process.
 
+It raises its own soft open-file limit to 4,096 where that is lower (macOS starts
+processes at 256, Linux usually at 1,024; :mod:`helpers.platforms`), so that it can
+hold hundreds of connections at once.
+
 Safety: it listens on loopback only unless ``public=True`` (``--public``) says
 otherwise; it serves no files; request bodies over 64 KiB are refused (413),
 and so are header lines over 8 KiB or more than 64 headers (aiohttp's parser
@@ -53,6 +57,8 @@ import weakref
 from dataclasses import asdict, dataclass
 
 from aiohttp import web
+
+from helpers.platforms import raise_open_file_limit
 
 MAX_DELAY_S = 10.0  # httpbin's cap for /delay
 MAX_LATENCY_S = 60.0
@@ -367,7 +373,12 @@ def _watch_stdin(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
 
     A pipe closes when its writer dies, however it dies (SIGKILL included), on
     Linux, macOS and Windows alike: this is how the server never outlives its
-    parent.
+    parent. Only the parent holds the writing end: :mod:`subprocess` makes its end
+    non-inheritable on every OS, so the parent's other children (a spawn or
+    forkserver process pool, another server) do not keep the pipe open. A child
+    *forked* without exec (the ``fork`` start method) does hold it until it exits.
+    On Windows the C runtime reads a pipe whose writer is gone as end-of-file too;
+    an OSError instead would end the watch just the same.
     """
     try:
         while sys.stdin.buffer.read(1024):
@@ -423,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
         _check_number("connect_delay", args.connect_delay, 0.0, MAX_LATENCY_S, "seconds")
     except ValueError as exc:
         parser.error(str(exc))
+
+    raise_open_file_limit()  # one socket per connection: macOS allows 256 files by default
 
     async def run() -> None:
         stop = asyncio.Event()

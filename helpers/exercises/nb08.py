@@ -7,6 +7,11 @@ server's counters: requests in flight at once, TCP connections opened. With
 answers, their order and the time against its measured round trip, say which
 counter they could not read, and count exercise 3's connections at this end.
 
+Exercise 2 holds 500 connections open at once, on both ends: :func:`helpers.lab.start_server`
+and the lab server raise their open-file limits to 4,096 first (macOS allows 256 by
+default). On Windows, sockets are not files and the kernel's loop (ipykernel 7) is
+asyncio's proactor, which has no cap; a ``SelectorEventLoop`` there would stop at 512.
+
 >>> check.pool_of_20(pool_of_20)                 # doctest: +SKIP
 >>> await check.aiohttp_500(aiohttp_500)         # doctest: +SKIP
 >>> await check.make_client(make_client)         # doctest: +SKIP
@@ -33,6 +38,7 @@ from helpers.checks import (
     is_stub,
     unmeasured,
 )
+from helpers.platforms import open_file_limit
 
 NOTEBOOK = "08"
 
@@ -197,8 +203,9 @@ async def aiohttp_500(fn, *, n: int = 1000, limit: int = 500) -> Feedback:
             error = error.__cause__ or error.__context__
         if isinstance(error, OSError) and error.errno == errno.EMFILE:
             fb.hint(
-                "Too many open files: this system lets a process open few sockets. Raise the limit "
-                "(`ulimit -n 4096` in the shell that starts Jupyter), or try limit=200."
+                f"Too many open files: this kernel may open {open_file_limit()} files, sockets included, "
+                "and its hard limit allows no more. Start Jupyter from a shell with a higher limit "
+                "(`ulimit -n 4096` first), or try limit=200."
             )
         else:
             fb.hint("Start from asyncio_gather (printed at the top); give the session its own connector.")
