@@ -10,13 +10,23 @@ RSS 14.2 KiB, virtual 8.00 MiB
 
 *RSS* (resident set size) is the memory actually in RAM for this process; *VMS*
 (virtual memory size) is all the address space it has reserved, touched or not.
-A thread's stack is reserved whole (8 MiB by default on Linux) but only the
-pages it touches become resident. Measured with :mod:`psutil`.
+A thread's stack is reserved whole (8 MiB by default on Linux, 16 MiB for
+CPython on macOS) but only the pages it touches become resident. Measured with
+:mod:`psutil`, whose fields mean what each system counts:
+
+- Linux and macOS: ``rss`` is the resident set, ``vms`` the address space mapped
+  (on macOS it also counts a large shared region, so read differences, not totals);
+- Windows: ``rss`` is the *working set*, and ``vms`` is the memory **committed**
+  (the pagefile charge, Task Manager's "Commit size"), not the address space
+  reserved. A thread's stack there reserves about 2 MB but commits only the pages
+  in use, so the "virtual" growth per thread is small. Printed snapshots say
+  ``committed`` instead of ``virtual`` on Windows (:func:`vms_label`).
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,13 +40,19 @@ def _process():
     return psutil.Process()
 
 
+def vms_label() -> str:
+    """What ``vms`` measures here, in one word: ``"committed"`` on Windows, ``"virtual"`` elsewhere."""
+    return "committed" if os.name == "nt" else "virtual"
+
+
 def rss_bytes() -> int:
     """Resident set size of this process, in bytes: the memory it holds in RAM now."""
     return _process().memory_info().rss
 
 
 def vms_bytes() -> int:
-    """Virtual memory size of this process, in bytes: all the address space it has mapped."""
+    """Virtual memory size of this process, in bytes: all the address space it has mapped
+    (on Windows, psutil's ``vms``: the memory committed, see the module's notes)."""
     return _process().memory_info().vms
 
 
@@ -68,6 +84,7 @@ class MemorySnapshot:
     """Resident (``rss``) and virtual (``vms``) bytes: a reading, or a difference of two readings.
 
     ``after - before`` is the growth between two snapshots; ``delta.per(n)`` divides it by ``n``.
+    ``str()`` names ``vms`` by :func:`vms_label` ("RSS 1.00 KiB, virtual 8.00 MiB" on Linux).
     """
 
     rss: float
@@ -92,7 +109,7 @@ class MemorySnapshot:
         return MemorySnapshot(self.rss / count, self.vms / count)
 
     def __str__(self) -> str:
-        return f"RSS {format_bytes(self.rss)}, virtual {format_bytes(self.vms)}"
+        return f"RSS {format_bytes(self.rss)}, {vms_label()} {format_bytes(self.vms)}"
 
 
 def memory_snapshot() -> MemorySnapshot:
