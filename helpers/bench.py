@@ -15,7 +15,8 @@ own process):
 2. **Throughput** at ``--throughput-n`` requests and zero latency: thread pool
    vs asyncio, in requests per second (best concurrency for each: 100).
 3. **Memory per idle unit**: the RSS growth of a fresh Python process per idle
-   thread and per idle asyncio task, with ``--memory-units`` of each.
+   thread and per idle asyncio task, with ``--memory-units`` of each (10,000; on
+   macOS 2,000, since it caps a process's threads at a few thousand).
 
 Clients keep their state across repeats (sessions, pools, kept-alive
 connections), as a real program would; the warm-up run opens the connections.
@@ -49,6 +50,16 @@ from helpers.timing import Timing, format_seconds
 
 APPROACHES = ("sequential", "threads_queue", "thread_pool", "asyncio")
 WORKERS = 100
+
+
+def default_memory_units() -> int:
+    """Idle threads (and tasks) the memory measurement starts: 10,000, or 2,000 on macOS.
+
+    macOS caps the threads of one process at a few thousand (``kern.num_taskthreads``),
+    so 10,000 idle threads would fail to start there ("can't start new thread").
+    """
+    return 2_000 if sys.platform == "darwin" else 10_000
+
 
 # Targets on the course's reference machine (2 cores); see the README's benchmark section.
 TARGETS = {
@@ -334,7 +345,7 @@ def idle_rss_kib(kind: str, units: int = 10_000) -> float:
     if isinstance(units, bool) or not isinstance(units, int) or units < 1:
         raise ValueError(f"units must be an int >= 1, got {units!r}")
     cmd = [sys.executable, "-m", "helpers.bench", "--_idle", kind, str(units)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    out = subprocess.run(cmd, capture_output=True, encoding="utf-8", errors="replace", check=True)
     return float(out.stdout.strip())
 
 
@@ -381,10 +392,15 @@ def run(
     latency: float = 0.1,
     repeats: int = 5,
     throughput_n: int = 10_000,
-    memory_units: int = 10_000,
+    memory_units: int | None = None,
     progress: bool = True,
 ) -> dict:
-    """Run the whole benchmark and return the JSON-ready report (see the module docstring)."""
+    """Run the whole benchmark and return the JSON-ready report (see the module docstring).
+
+    ``memory_units=None`` means :func:`default_memory_units` (this OS's).
+    """
+    if memory_units is None:
+        memory_units = default_memory_units()
     for name, value, low in (("n", n, 1), ("repeats", repeats, 1), ("throughput_n", throughput_n, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
@@ -521,7 +537,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=latency, default=0.1, help="lab latency in seconds (default 0.1)")
     parser.add_argument("--repeats", type=count, default=5, help="counted runs per approach (default 5)")
     parser.add_argument("--throughput-n", type=count, default=10_000, help="requests for throughput (10,000)")
-    parser.add_argument("--memory-units", type=count, default=10_000, help="idle threads/tasks (10,000)")
+    parser.add_argument(
+        "--memory-units", type=count, default=None, help="idle threads/tasks (10,000; macOS: 2,000)"
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     parser.add_argument("--figure", metavar="PNG", help="also draw the comparison figure to PNG")
     parser.add_argument("--quick", action="store_true", help="tiny configuration: checks that it works")
@@ -554,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(report, indent=2) + "\n")
+        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"\nwrote {path}")
     if args.figure:
         path = Path(args.figure)

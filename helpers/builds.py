@@ -40,6 +40,14 @@ HOW_TO_GET_FREE_THREADED = (
 )
 
 
+#: Another interpreter runs isolated (``-I``: no site-packages of the user, no PYTHON* variables)
+#: and in UTF-8 mode (``-X utf8``): its pipes then carry UTF-8 on every OS, where they would
+#: otherwise carry Windows' ANSI code page (cp1252...) before 3.15.
+_UTF8_ISOLATED = ("-I", "-X", "utf8")
+#: Its output, read back as that UTF-8 (a stray byte is replaced, never fatal).
+_TEXT = {"capture_output": True, "encoding": "utf-8", "errors": "replace"}
+
+
 def _facts() -> dict:
     """What an interpreter says of itself; runs in other interpreters too (standard library only)."""
     import asyncio
@@ -110,9 +118,7 @@ def probe(executable: str, *, timeout: float = 30) -> Build:
         raise ValueError(f"timeout must be a number of seconds in (0, 600], got {timeout!r}")
     path = _which(executable)
     try:
-        result = subprocess.run(
-            [path, "-I", "-c", PROBE], capture_output=True, text=True, timeout=timeout, check=False
-        )
+        result = subprocess.run([path, *_UTF8_ISOLATED, "-c", PROBE], timeout=timeout, check=False, **_TEXT)
         fields = json.loads(result.stdout.strip().splitlines()[-1])
         return Build(**fields)
     except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError, IndexError, TypeError) as error:
@@ -203,11 +209,10 @@ def cpu_threads(
     path = _which(executable)
     try:
         result = subprocess.run(
-            [path, "-I", "-c", cpu_script(), str(n), str(tasks), str(repeats)],
-            capture_output=True,
-            text=True,
+            [path, *_UTF8_ISOLATED, "-c", cpu_script(), str(n), str(tasks), str(repeats)],
             timeout=timeout,
             check=True,
+            **_TEXT,
         )
         times = json.loads(result.stdout.strip().splitlines()[-1])
     except subprocess.CalledProcessError as error:

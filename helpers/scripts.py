@@ -9,6 +9,14 @@ A notebook cell already runs inside an event loop (the kernel's), so
 there. :func:`run_script` writes the source to a temporary file, runs it with
 this kernel's own Python (``sys.executable``) in a subprocess, waits for it and
 returns what it printed. The file and its folder are deleted afterwards.
+
+The same on Linux, macOS and Windows: the interpreter is ``sys.executable`` (no
+``python3`` on a Windows PATH needed), paths are :class:`~pathlib.Path` objects, the
+file is written and the output read as UTF-8 (``PYTHONIOENCODING`` makes the script's
+pipes UTF-8 too, where Windows would use its ANSI code page), and no shell is
+involved. On Windows a folder cannot be deleted while a process still has it as
+its working directory (one the script started and left running, say): then the
+folder is left to the system's temporary-file cleanup, not raised as an error.
 """
 
 from __future__ import annotations
@@ -86,7 +94,7 @@ def run_script(
     package_root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-    with tempfile.TemporaryDirectory(prefix="course-script-") as folder:
+    with tempfile.TemporaryDirectory(prefix="course-script-", ignore_cleanup_errors=True) as folder:
         path = Path(folder) / name
         path.write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
         start = time.perf_counter()

@@ -303,7 +303,7 @@ def _execute(path: Path, timeout: int, fresh: bool, cache: Path) -> tuple[nbform
     cache.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     # The kernel process's own log (not the cells' output) goes to a file beside the cache.
-    with open(cache / f"{path.stem}.kernel.log", "w") as kernel_log:
+    with open(cache / f"{path.stem}.kernel.log", "w", encoding="utf-8") as kernel_log:
         client.execute(env=env, stderr=kernel_log)
     seconds = time.perf_counter() - start
     store_executed(path, nb, cache)
@@ -607,8 +607,8 @@ def vendor(folder: Path = REVEAL) -> None:
     """Fetch ``reveal.js@REVEAL_VERSION`` with ``npm pack``, check its integrity, keep REVEAL_FILES."""
     folder = check_path("folder", folder)
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
-            ["npm", "pack", f"reveal.js@{REVEAL_VERSION}", "--silent"],
+        subprocess.run(  # npm is npm.cmd on Windows: found by which, not by CreateProcess
+            [shutil.which("npm") or "npm", "pack", f"reveal.js@{REVEAL_VERSION}", "--silent"],
             cwd=tmp,
             check=True,
             capture_output=True,
@@ -627,7 +627,7 @@ def vendor(folder: Path = REVEAL) -> None:
         for name in REVEAL_FILES:
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(Path(tmp) / "package" / name, folder / name)
-    (folder / "SHA256SUMS").write_text(sha256sums(folder))
+    (folder / "SHA256SUMS").write_text(sha256sums(folder), encoding="utf-8", newline="\n")  # as sha256sum
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ what they need from it, and the tests run on it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import heapq
 import inspect
 import io
@@ -190,6 +191,19 @@ def _statuses_ok(fb: Feedback, statuses: dict, n: int, what: str) -> bool:
             False, "", f"{what}: {len(bad)} answered other than 200 (first: ?{bad[0][0]} → {bad[0][1]})"
         )
     return fb.require(True, f"{what}: all {n} answered 200", "")
+
+
+def _too_early(error: BaseException | None) -> bool:
+    """Whether ``error`` is a non-blocking socket call made before the socket was ready.
+
+    ``recv`` with nothing to read, or ``send`` mid-connect where it must wait, raise
+    BlockingIOError everywhere (EAGAIN, EWOULDBLOCK; on Windows WSAEWOULDBLOCK); a
+    ``send`` before the connection is made may raise ENOTCONN instead (Windows'
+    WSAENOTCONN, 10057, which Python names ``errno.ENOTCONN`` there).
+    """
+    return isinstance(error, BlockingIOError) or (
+        isinstance(error, OSError) and error.errno == errno.ENOTCONN
+    )
 
 
 # ---------------------------------------------------------------- the checkers
@@ -406,7 +420,7 @@ def fetch_async(fn, EventLoop, *, n: int = 100) -> Feedback:  # noqa: N803
         text = str(run.error)
         if "can't be used in 'await' expression" in text:
             fb.hint("`await` takes awaitables only: make read_all an async def too; await Trap(...) objects.")
-        elif isinstance(run.error, BlockingIOError):
+        elif _too_early(run.error):
             fb.hint(
                 'A socket call came too early: `await Trap("write", sock)` after connect_ex, '
                 '`await Trap("read", sock)` before each recv.'
