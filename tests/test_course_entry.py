@@ -204,9 +204,10 @@ def test_every_make_target_is_a_one_line_call_of_course_py():
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not on PATH (course.py needs none)")
 def test_make_passes_its_variables_on():
     result = subprocess.run(
-        ["make", "-n", "lab", "PYTHON=py3", "VENV=.venv-x", "LAB_PORT=8899", "LAB_TOKEN=t",
-         "LAB_FLAGS=--no-browser"],
+        ["make", "--no-print-directory", "-n", "lab", "PYTHON=py3", "VENV=.venv-x", "LAB_PORT=8899",
+         "LAB_TOKEN=t", "LAB_FLAGS=--no-browser"],
         cwd=ROOT, capture_output=True, text=True, check=True,
+        env={k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")},
     )  # fmt: skip
     assert (
         result.stdout.split()
