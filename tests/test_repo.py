@@ -90,8 +90,8 @@ def _pins(lines, sep):
 
 
 def test_requirements_and_environment_agree():
-    req = _pins((ROOT / "requirements.txt").read_text().splitlines(), "==")
-    env_text = (ROOT / "environment.yml").read_text()
+    req = _pins((ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines(), "==")
+    env_text = (ROOT / "environment.yml").read_text(encoding="utf-8")
     env = _pins(env_text.splitlines(), "=")
     env["matplotlib"] = env.pop("matplotlib-base")
     assert req == env
@@ -106,7 +106,7 @@ def test_helpers_import_has_no_side_effects():
 
 
 def test_readme_links_point_at_files_that_exist():
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
     targets = re.findall(r"\]\(([^)\s#]+)", text)
     local = [t for t in targets if not t.startswith(("http://", "https://", "mailto:"))]
     assert local, "the README links the notebooks"
