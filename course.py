@@ -105,6 +105,20 @@ def python_works(python):
         return False
 
 
+def pip_works(python):
+    """True if ``python -m pip`` runs: a venv made without pip cannot install the course."""
+    try:
+        command = [str(python), "-m", "pip", "--version"]
+        return (
+            subprocess.run(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120
+            ).returncode
+            == 0
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def say(text):
     """One line for the reader, flushed at once (before a child process writes)."""
     print(text, flush=True)
@@ -144,8 +158,15 @@ def setup(venv, root=ROOT, python=sys.executable):
         say(f"{venv.name} is up to date (nothing to install).")
         return py
     started = time.monotonic()
+    if works and not pip_works(py):
+        works = False  # a venv made without pip (no python3.X-venv, or by another tool): make it again
     if not works:
-        again = venv.exists()
+        again = venv.exists() and any(venv.iterdir())
+        if again and not (venv / "pyvenv.cfg").is_file():
+            sys.exit(
+                f"{venv} exists and is not a virtual environment (it has no pyvenv.cfg), so course.py "
+                "will not empty it. Give another folder with --venv, or move this one away."
+            )
         say(
             "{} {} with {} (Python {}.{})...".format(
                 "Making again" if again else "Creating", venv, python, *sys.version_info[:2]
@@ -153,10 +174,14 @@ def setup(venv, root=ROOT, python=sys.executable):
         )
         command = [python, "-m", "venv"] + (["--clear"] if again else []) + [str(venv)]
         if subprocess.run(command).returncode != 0 or not python_works(py):
-            sys.exit(
-                "Could not create {} with {} (see above). On Debian or Ubuntu, install the venv module: "
-                "sudo apt install python{}.{}-venv".format(venv, python, *sys.version_info[:2])
-            )
+            hint = ""
+            if sys.platform.startswith("linux"):
+                hint = (
+                    " On Debian or Ubuntu, install the venv module: sudo apt install python{}.{}-venv".format(
+                        *sys.version_info[:2]
+                    )
+                )
+            sys.exit(f"Could not create {venv} with {python} (see above).{hint}")
     say(f"Installing the course's packages into {venv.name} (the first time takes a few minutes)...")
     pip = [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if wait_saying(pip + ["-r", "requirements.txt", "-e", ".[test]"], root, "still installing") != 0:
@@ -186,7 +211,8 @@ def run(argv, final=False, os_name=os.name):
         os.execv(argv[0], argv)
     previous = signal.signal(signal.SIGINT, lambda signum, frame: None)  # a handler is not inherited
     try:
-        return subprocess.call(argv, cwd=str(ROOT))
+        code = subprocess.call(argv, cwd=str(ROOT))
+        return 128 - code if code < 0 else code  # killed by signal N: 128 + N, as a shell says
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -262,7 +288,7 @@ def parser():
     )
     p.add_argument(
         "--venv",
-        default=os.environ.get("COURSE_VENV", DEFAULT_VENV),
+        default=DEFAULT_VENV,
         help="the virtual environment to use, made with this Python if missing (default: .venv)",
     )
     p.add_argument("command", choices=sorted(COMMANDS), metavar="command", help="one of the commands below")
@@ -272,7 +298,7 @@ def parser():
 
 def lab_parser():
     """Options of ``lab``; anything else is passed on to JupyterLab (e.g. --no-browser)."""
-    p = argparse.ArgumentParser(prog="course.py lab")
+    p = argparse.ArgumentParser(prog="course.py lab", allow_abbrev=False)
     p.add_argument(
         "--ip", default=LAB_IP, help="address to listen on (default 127.0.0.1; 0.0.0.0 in a container)"
     )
@@ -289,11 +315,12 @@ def main(argv=None):
         for name in ("build", ".pytest_cache", ".ruff_cache"):
             shutil.rmtree(str(ROOT / name), ignore_errors=True)
         return 0
+    if command == "lab":  # its options first: a typo is reported before minutes of set-up
+        lab, extra = lab_parser().parse_known_args(args)
     py = setup(resolve_venv(options.venv))
     if command == "setup":
         return 0
     if command == "lab":
-        lab, extra = lab_parser().parse_known_args(args)
         token = lab.token or secrets.token_hex(16)
         argv, url = lab_command(py, lab.ip, lab.port, token, extra, as_root=is_root())
         say("JupyterLab is starting on the course home. Open this URL in your browser:")

@@ -22,7 +22,7 @@ httpbin-like server, to try the course's ``COURSE_BASE_URL`` path offline.
 later, as TCP and TLS set-up do over the internet::
 
     python -m helpers.server --plain --latency 0.1 --connect-delay 0.2 --port 8000
-    COURSE_BASE_URL=http://127.0.0.1:8000 make lab
+    COURSE_BASE_URL=http://127.0.0.1:8000 python3 course.py lab
 
 Run it from a shell (it prints its base URL as the first line)::
 

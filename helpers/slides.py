@@ -246,7 +246,7 @@ li span {{ display: block; margin-left: 2.4em; color: #555; font-style: italic; 
 <body>
 <h1>{title}</h1>
 <p>The reading edition: every notebook executed, with its outputs and plots.
-Run them yourself in JupyterLab (<code>make lab</code>) to measure on your machine.</p>
+Run them yourself in JupyterLab (<code>python3 course.py lab</code>) to measure on your machine.</p>
 <ul>
 {items}
 </ul>

@@ -4,7 +4,7 @@
   starts, one slide per slide/subslide cell, a plot is visible, speaker notes are there, and
   the speaker view (`s`) shows them.
 - Every page of the reading edition (`make html`) and its index open the same way.
-- JupyterLab (`make lab`) runs notebook 01 through its menus: a plot appears, no error does.
+- JupyterLab (`python3 course.py lab`) runs notebook 01 through its menus: a plot appears, no error does.
 
 Chromium missing is a failure that says how to install it, never a skip.
 """
@@ -308,7 +308,7 @@ def _lab_settings(folder: Path) -> Path:
 
 @pytest.fixture
 def lab(tmp_path):
-    """`make lab` on a free port with a token, headless; yields its base URL and token."""
+    """`python3 course.py lab` on a free port with a token, headless; yields its base URL and token."""
     token = "course-browser-test"
     env = {
         "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(tmp_path / "settings")),

@@ -163,7 +163,8 @@ def test_clean_needs_no_venv(monkeypatch, tmp_path):
         ([], "the following arguments are required: command"),
     ],
 )
-def test_bad_input_gets_a_clear_error(recorded, capsys, argv, said):
+def test_bad_input_gets_a_clear_error(recorded, monkeypatch, capsys, argv, said):
+    monkeypatch.setattr(course, "setup", lambda venv: pytest.fail("bad input is reported before set-up"))
     with pytest.raises(SystemExit) as stop:
         course.main(argv)
     assert stop.value.code == 2
@@ -176,6 +177,8 @@ def test_on_windows_run_waits_for_the_child_and_gives_its_exit_code():
     code = course.run([sys.executable, "-c", "import sys; sys.exit(3)"], final=True, os_name="nt")
     assert code == 3
     assert signal.getsignal(signal.SIGINT) is before  # Ctrl+C is this process's own again
+    killed = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"]
+    assert course.run(killed, os_name="nt") == 128 + signal.SIGTERM  # as a shell reports it, not -15
 
 
 def test_elsewhere_the_last_command_replaces_this_process():
@@ -236,21 +239,49 @@ def test_a_rerun_with_nothing_changed_installs_nothing(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "venv is up to date (nothing to install).\n"
     assert (venv / course.STAMP).stat().st_mtime_ns == stamp_time
-    # A change to requirements.txt installs again: here that fails at once (this venv has no pip),
-    # and says so, which shows the attempt was made.
+
+
+def test_a_changed_requirements_file_installs_again(tmp_path, monkeypatch):
+    root = _course_copy(tmp_path)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (venv / course.STAMP).write_text(f'{{"inputs": "{course.inputs_digest(root)}"}}')
     with open(root / "requirements.txt", "a") as f:
         f.write("# a new pin\n")
-    result = subprocess.run(setup, capture_output=True, text=True)
-    assert result.returncode == 1
-    assert "Installing the course's packages into venv" in result.stdout
-    assert result.stderr.strip().endswith(
-        f"pip could not install the course into {venv} (see above). Re-run when fixed."
-    )
+    ran = []
+    monkeypatch.setattr(course, "pip_works", lambda python: True)
+    monkeypatch.setattr(course, "wait_saying", lambda argv, cwd, doing: ran.append(argv) or 1)
+    with pytest.raises(SystemExit, match="pip could not install the course into .*venv"):
+        course.setup(venv, root=root)
+    (argv,) = ran
+    assert argv[1:4] == ["-m", "pip", "install"] and argv[-4:] == ["-r", "requirements.txt", "-e", ".[test]"]
+
+
+def test_a_venv_without_pip_is_made_again(tmp_path, monkeypatch, capsys):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    assert not course.pip_works(course.venv_python(venv))
+    monkeypatch.setattr(course, "wait_saying", lambda *args, **kwargs: 1)  # stop before pip installs
+    with pytest.raises(SystemExit, match="pip could not install the course"):
+        course.setup(venv, root=ROOT)
+    assert "Making again" in capsys.readouterr().out
+    assert course.pip_works(course.venv_python(venv))
+
+
+def test_a_folder_that_is_not_a_venv_is_never_emptied(tmp_path, monkeypatch):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "mine.txt").write_text("keep me")
+    monkeypatch.setattr(course, "wait_saying", lambda *args, **kwargs: pytest.fail("must not install"))
+    with pytest.raises(SystemExit, match=r"is not a virtual environment \(it has no pyvenv\.cfg\)"):
+        course.setup(folder, root=ROOT)
+    assert (folder / "mine.txt").read_text() == "keep me"
 
 
 def test_a_venv_whose_python_is_gone_is_made_again(tmp_path, monkeypatch, capsys):
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text(f"home = {tmp_path}\n")
     (venv / "bin" / "python").symlink_to(tmp_path / "a-python-that-was-uninstalled")
     monkeypatch.setattr(course, "wait_saying", lambda *args, **kwargs: 1)  # stop before pip runs
     with pytest.raises(SystemExit, match="pip could not install the course"):
