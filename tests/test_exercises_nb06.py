@@ -1,255 +1,203 @@
 """The checkers of notebook 06's exercises: the reference passes, the starter is "not started",
-and the mistakes a student would make fail with the right message. The tasks run on the compact
-copy of the notebook's tiny loop in helpers.exercises.nb06."""
+and the mistakes a student would make fail with the right message."""
 
 from __future__ import annotations
 
-import socket
-import time
-
-import pytest
-
 from helpers import checks
 from helpers.exercises import nb06 as check
-from helpers.exercises.nb06 import EventLoop, Trap, fetch, lab_address, read_all, sleep
-from helpers.lab import start_server
+
+# ---------------------------------------------------------------- exercise 1: countdown
+
+UNFILLED = {"before the first next()": None, "after the first next()": None, "after list(gen)": None}
+RIGHT = {
+    "before the first next()": "GEN_CREATED",
+    "after the first next()": "suspended",
+    "after list(gen)": "closed",
+}
 
 
-@pytest.fixture(autouse=True)
-def lab():
-    """The notebook's lab server (another test may have left a differently configured one)."""
-    return start_server(latency=check.LATENCY)
+def starter_countdown(n):
+    """Yield n, n-1, ..., 1."""
+    raise NotImplementedError  # your code: a loop with a yield
 
 
-def _fails_with(fb, text):
-    assert fb.status == "failed", fb
-    assert any(text in failure for failure in fb.failures), fb
+def countdown_as_a_list(n):
+    return list(range(n, 0, -1))
 
 
-# ---------------------------------------------------------------- exercise 1: ticker
+def countdown_from_zero(n):
+    yield from range(n)
 
 
-def starter_ticker(n, ms):
-    raise NotImplementedError  # n times: print a dot, then wait ms milliseconds, the tiny loop's way
+def countdown_forever(n):
+    while n > 0:
+        yield n  # forgot n -= 1
 
 
-def blocking_ticker(n, ms):  # the blocking mistake: time.sleep inside a task
-    for _ in range(n):
-        print(".", end="")
-        time.sleep(ms / 1000)
-        yield
-
-
-def hurried_ticker(n, ms):  # a bare yield: takes turns, but never waits
-    for _ in range(n):
-        print(".", end="")
-        yield
-
-
-def plain_ticker(n, ms):  # no yield at all: a plain function that blocks
-    for _ in range(n):
-        print(".", end="")
-        time.sleep(ms / 1000)
-
-
-def test_ticker_reference_passes():
-    fb = check.ticker(checks.load_solution("06", "ticker")["ticker"], EventLoop)
+def test_countdown_reference_passes():
+    ns = checks.load_solution("06", "countdown")
+    fb = check.countdown(ns["countdown"], ns["predicted_states"])
     assert fb.status == "passed", fb
-    assert "while the 20 requests were in flight" in fb.text
 
 
-def test_ticker_starter_is_not_started():
-    assert check.ticker(starter_ticker, EventLoop).status == "not started"
+def test_countdown_starter_is_not_started():
+    assert check.countdown(starter_countdown, UNFILLED).status == "not started"
+    ns = checks.load_solution("06", "countdown")
+    fb = check.countdown(ns["countdown"], UNFILLED)  # the code is written, the predictions not yet
+    assert fb.status == "not started" and "predicted_states" in fb.text, fb
 
 
-def test_ticker_rejects_time_sleep():
-    _fails_with(check.ticker(blocking_ticker, EventLoop), "it slept inside them, and the whole loop stopped")
+def test_countdown_rejects_a_list():
+    fb = check.countdown(countdown_as_a_list, RIGHT)
+    assert fb.failures == [
+        "countdown(3) returned [3, 2, 1], not a generator: it should yield its values one at a time"
+    ]
 
 
-def test_ticker_rejects_a_ticker_that_never_waits():
-    _fails_with(check.ticker(hurried_ticker, EventLoop), "they should be 20 ms apart")
+def test_countdown_rejects_wrong_values():
+    fb = check.countdown(countdown_from_zero, RIGHT)
+    assert any("countdown(3) gave [0, 1, 2]; expected [3, 2, 1]" in f for f in fb.failures), fb
+    fb = check.countdown(countdown_forever, RIGHT)  # never ends: the check takes a few values only
+    assert any("countdown(3) gave [3, 3, 3, 3, 3, 3, 3, …]" in f for f in fb.failures), fb
 
 
-def test_ticker_rejects_a_plain_function():
-    _fails_with(check.ticker(plain_ticker, EventLoop, n=3), "ticker(3, 20) returned NoneType, not a task")
+def test_countdown_rejects_running_as_a_prediction():
+    ns = checks.load_solution("06", "countdown")
+    fb = check.countdown(ns["countdown"], {**RIGHT, "after the first next()": "GEN_RUNNING"})
+    assert fb.failures == [
+        "after the first next(): you predicted GEN_RUNNING, the generator was GEN_SUSPENDED"
+    ]
+    fb = check.countdown(ns["countdown"], {**RIGHT, "after list(gen)": "finished"})
+    assert any("'finished' is not a state" in f for f in fb.failures), fb
 
 
-# ---------------------------------------------------------------- exercise 2: workers
+# ---------------------------------------------------------------- exercise 2: slow_only
 
 
-def starter_worker(queries, statuses):
-    raise NotImplementedError  # until `queries` is empty: popleft, fetch, store the status
+def starter_slow_only(responses, threshold):
+    """Pass on only the responses that took longer than `threshold` seconds."""
+    raise NotImplementedError  # your code: a generator stage, like ok_only above
 
 
-def one_query_each(queries, statuses):  # no loop
-    query = queries.popleft()
-    statuses[query] = yield from fetch(query)
+def eager_slow_only(responses, threshold):
+    return [r for r in responses if r.elapsed.total_seconds() > threshold]  # reads every response first
 
 
-def forgets_yield_from(queries, statuses):
-    while queries:
-        query = queries.popleft()
-        statuses[query] = fetch(query)  # creates the task, never runs it
-        yield
+def fast_only(responses, threshold):
+    for response in responses:
+        if response.elapsed.total_seconds() < threshold:  # the test the wrong way round
+            yield response
 
 
-def never_pops(queries, statuses):  # every worker fetches every query
-    for query in queries:
-        statuses[query] = yield from fetch(query)
-
-
-def peeks_forever(queries, statuses):  # looks at the first query but never takes it
-    while queries:
-        statuses[queries[0]] = yield from fetch(queries[0])
-
-
-def test_workers_reference_passes():
-    ns = checks.load_solution("06", "workers")
-    fb = check.workers(ns["worker"], EventLoop, predicted=ns["PREDICTED"])
+def test_slow_only_reference_passes():
+    fb = check.slow_only(checks.load_solution("06", "slow_only")["slow_only"])
     assert fb.status == "passed", fb
-    assert "the server saw a peak of 10" in fb.text
+    assert "URLs were never fetched" in fb.text
 
 
-def test_workers_starter_is_not_started():
-    assert check.workers(starter_worker, EventLoop).status == "not started"
+def test_slow_only_starter_is_not_started():
+    assert check.slow_only(starter_slow_only).status == "not started"
 
 
-def test_workers_rejects_a_worker_without_a_loop():
-    fb = check.workers(one_query_each, EventLoop, n=30)
-    _fails_with(fb, "30 queries: 10 of 30 answered (first missing: ?10)")
-    _fails_with(fb, "20 queries were still in the deque at the end")
+def test_slow_only_rejects_an_eager_stage():
+    fb = check.slow_only(eager_slow_only)
+    assert fb.status == "failed"
+    assert any("slow_only kept pulling after it had them" in f for f in fb.failures), fb
 
 
-def test_workers_rejects_a_forgotten_yield_from():
-    _fails_with(check.workers(forgets_yield_from, EventLoop, n=30), "statuses[0] is a generator")
+def test_slow_only_rejects_the_fast_responses():
+    fb = check.slow_only(fast_only)
+    assert any("slow_only passed on a response that took" in f for f in fb.failures), fb
 
 
-def test_workers_rejects_fetching_queries_twice():
-    _fails_with(
-        check.workers(never_pops, EventLoop, n=10, limit=5), "the server saw 50 requests for 10 queries"
-    )
+# ---------------------------------------------------------------- exercise 3: MyRange
 
 
-def test_workers_stops_workers_that_never_end():
-    fb = check.workers(peeks_forever, EventLoop, n=2, limit=2)
-    _fails_with(fb, "2 workers on your EventLoop did not finish within")
+class StarterMyRange:
+    """Iterating over MyRange(n) gives 0, 1, ..., n-1, like myrange(n)."""
+
+    def __init__(self, n):
+        raise NotImplementedError  # your code: keep n, and where you are
+
+    def __iter__(self):
+        raise NotImplementedError  # your code
+
+    def __next__(self):
+        raise NotImplementedError  # your code
 
 
-def test_workers_rejects_a_wrong_prediction():
-    ns = checks.load_solution("06", "workers")
-    fb = check.workers(ns["worker"], EventLoop, n=20, limit=10, predicted=20 * check.LATENCY)
-    _fails_with(fb, "you predicted 2.00 s, but it took")
+class NoStopIteration:
+    def __init__(self, n):
+        self.n, self.i = n, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.i < self.n:
+            self.i += 1
+            return self.i - 1
+        # falls off the end: returns None, and a for loop never stops
 
 
-# ---------------------------------------------------------------- exercise 3: fetch_async
+class NoIter:
+    def __init__(self, n):
+        self.n, self.i = n, 0
+
+    def __next__(self):
+        if self.i >= self.n:
+            raise StopIteration
+        self.i += 1
+        return self.i - 1
 
 
-async def starter_read_all_async(sock):
-    raise NotImplementedError  # read_all, with await Trap("read", sock)
+class OneTooMany(NoIter):
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.i > self.n:  # > instead of >=
+            raise StopIteration
+        self.i += 1
+        return self.i - 1
 
 
-async def starter_fetch_async(i):
-    raise NotImplementedError  # fetch, with await Trap(...) and await read_all_async(sock)
-
-
-async def yields_in_async_def(i):  # a `yield` inside async def: an async generator
-    yield ("read", None)
-
-
-async def blocking_fetch(i):  # async def, but blocking sockets: nothing is awaited
-    host, port = lab_address()
-    with socket.create_connection((host, port)) as sock:
-        sock.sendall(f"GET /get?{i} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
-        response = b""
-        while chunk := sock.recv(65536):
-            response += chunk
-    return int(response.split()[1])
-
-
-async def awaits_a_generator(i):  # read_all left as a generator
-    host, port = lab_address()
-    with socket.socket() as sock:
-        sock.setblocking(False)
-        sock.connect_ex((host, port))
-        await Trap("write", sock)
-        sock.send(f"GET /get?{i} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
-        response = await read_all(sock)
-    return int(response.split()[1])
-
-
-def test_fetch_async_reference_passes():
-    fb = check.fetch_async(checks.load_solution("06", "fetch_async")["fetch_async"], EventLoop)
+def test_myrange_reference_passes():
+    fb = check.MyRange(checks.load_solution("06", "MyRange")["MyRange"])
     assert fb.status == "passed", fb
-    assert "100 of the 100 requests in flight at once" in fb.text
+    assert "100,000 items" in fb.text
 
 
-def test_fetch_async_starter_is_not_started():
-    assert check.fetch_async(starter_fetch_async, EventLoop).status == "not started"
+def test_myrange_starter_is_not_started():
+    assert check.MyRange(StarterMyRange).status == "not started"
+    assert check.MyRange(None).status == "not started"
 
 
-def test_fetch_async_rejects_an_async_generator_and_a_generator():
-    _fails_with(check.fetch_async(yields_in_async_def, EventLoop), "fetch_async is an async generator")
-    _fails_with(
-        check.fetch_async(fetch, EventLoop), "fetch_async is not an async def (it is a generator function)"
-    )
+def test_myrange_rejects_no_stopiteration():
+    fb = check.MyRange(NoStopIteration)
+    assert any(
+        "next() on MyRange(3) returned None" in f and "raise StopIteration" in f for f in fb.failures
+    ), fb
 
 
-def test_fetch_async_rejects_blocking_sockets():
-    fb = check.fetch_async(blocking_fetch, EventLoop, n=8)
-    _fails_with(fb, "8 of the 8 fetch_async calls handed no trap to the loop")
-    _fails_with(fb, "the server saw at most 1 of the 8 requests in flight at once")
+def test_myrange_rejects_a_missing_iter():
+    fb = check.MyRange(NoIter)
+    assert any("iter(MyRange(3)) raised TypeError" in f for f in fb.failures), fb
 
 
-def test_fetch_async_rejects_awaiting_a_generator():
-    fb = check.fetch_async(awaits_a_generator, EventLoop, n=5)
-    # Python's own words differ by version ("object generator can't be used in 'await' expression"
-    # up to 3.13, "'generator' object can't be awaited" from 3.14): what matters is the TypeError
-    # about awaiting a generator, passed on to the learner.
-    _fails_with(fb, "TypeError: ")
-    assert any("generator" in failure and "await" in failure for failure in fb.failures), fb
+def test_myrange_rejects_one_value_too_many():
+    fb = check.MyRange(OneTooMany)
+    assert any("after [0, 1, 2], next() on MyRange(3) returned 3" in f for f in fb.failures), fb
 
 
-def test_the_compact_loop_runs_sleeps_and_fetches():
-    def napper(ms):
-        yield from sleep(ms / 1000)
-        return ms
-
-    naps, get = napper(20), fetch(0)
-    tiny = EventLoop(naps, get)
-    tiny.run()
-    assert tiny.results == {naps: 20, get: 200}
+# ---------------------------------------------------------------- with COURSE_BASE_URL: no counters
 
 
-# ---------------------------------------------------------------- a server without counters
-
-
-def test_ticker_remote_verdict(remote):
-    fb = check.ticker(checks.load_solution("06", "ticker")["ticker"], EventLoop)
+def test_slow_only_remote_verdicts(remote):
+    fb = check.slow_only(checks.load_solution("06", "slow_only")["slow_only"])
     assert fb.status == "passed", fb
-    assert "requests in flight: not measurable" in fb.text
-    _fails_with(check.ticker(blocking_ticker, EventLoop), "it slept inside them, and the whole loop stopped")
-
-
-def test_workers_remote_verdict(remote):
-    ns = checks.load_solution("06", "workers")
-    fb = check.workers(ns["worker"], EventLoop, predicted=ns["PREDICTED"])
-    assert fb.status == "passed", fb
-    assert "not measurable" in fb.text and "round trips" in fb.text
-    sequential = 100 * start_server(latency=0.1).latency  # one after another: not what 10 workers do
-    fb = check.workers(ns["worker"], EventLoop, predicted=sequential)
-    assert fb.status == "failed" and any("× off" in f for f in fb.failures), fb
-    fb = check.workers(never_pops, EventLoop, n=10, limit=5)  # every worker fetches every query
-    _fails_with(fb, "10 queries were still in the deque at the end")
-
-
-def test_fetch_async_remote_verdict(remote):
-    fb = check.fetch_async(checks.load_solution("06", "fetch_async")["fetch_async"], EventLoop)
-    assert fb.status == "passed", fb
-    assert "requests in flight: not measurable" in fb.text
-    _fails_with(
-        check.fetch_async(blocking_fetch, EventLoop, n=8), "8 of the 8 fetch_async calls handed no trap"
-    )
-
-
-def test_lab_address_is_the_remote_server(remote):
-    assert lab_address() == ("127.0.0.1", int(remote.url.rsplit(":", 1)[1]))
+    assert "not measurable" in fb.text and "URLs were never fetched" in fb.text, fb
+    fb = check.slow_only(eager_slow_only)  # the requests its pipeline sent, counted by the check
+    assert fb.status == "failed"
+    assert any("slow_only kept pulling after it had them" in f for f in fb.failures), fb
+    assert check.slow_only(starter_slow_only).status == "not started"

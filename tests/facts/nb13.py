@@ -1,4 +1,4 @@
-"""08 · Showdown: the build, and the figures behind the which-tool table, as measured above it."""
+"""13 · Showdown: the build, and the figures behind the which-tool table, as measured above it."""
 
 from __future__ import annotations
 

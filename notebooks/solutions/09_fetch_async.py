@@ -2,7 +2,7 @@
 
 import socket
 
-from helpers.exercises.nb06 import Trap, lab_address  # the notebook's Trap, and its (HOST, PORT)
+from helpers.exercises.nb09 import Trap, lab_address  # the notebook's Trap, and its (HOST, PORT)
 
 
 async def read_all_async(sock):

@@ -1,4 +1,4 @@
-"""Checkers of notebook 08 (showdown): a pool of 20 threads, 500 connections, httpx keeping its connections.
+"""Checkers of notebook 13 (showdown): a pool of 20 threads, 500 connections, httpx keeping its connections.
 
 Each checker runs the learner's code against the exercises' lab server
 (``start_server(latency=0.05)``, the first comparison's) and judges it by the
@@ -40,7 +40,7 @@ from helpers.checks import (
 )
 from helpers.platforms import open_file_limit
 
-NOTEBOOK = "08"
+NOTEBOOK = "13"
 
 LATENCY = 0.05  # the exercises' lab server: start_server(latency=0.05), as in the starter cells
 

@@ -1,4 +1,4 @@
-"""06 · The event loop: eager tasks, async for over as_completed, nest-asyncio, on this version."""
+"""09 · The event loop: eager tasks, async for over as_completed, nest-asyncio, on this version."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Notebook 08's checkers: the reference solutions pass, the untouched starters are "not started",
+"""Notebook 13's checkers: the reference solutions pass, the untouched starters are "not started",
 and the mistakes a learner would make fail with the right message."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import nbformat
 import requests
 
 from helpers import checks, start_server
-from helpers.exercises import nb08 as check
+from helpers.exercises import nb13 as check
 from tests.notebook_run import NOTEBOOKS
 
-NOTEBOOK = NOTEBOOKS / "08_showdown.ipynb"
+NOTEBOOK = NOTEBOOKS / "13_showdown.ipynb"
 
 
 def _starter(k: int) -> dict:
@@ -36,7 +36,7 @@ def _failures(fb) -> str:
 
 
 def test_pool_of_20_accepts_the_solution():
-    fb = check.pool_of_20(checks.load_solution("08", "pool_of_20")["pool_of_20"])
+    fb = check.pool_of_20(checks.load_solution("13", "pool_of_20")["pool_of_20"])
     assert fb.status == "passed", fb
     assert "the server saw a peak of 20" in fb.text
 
@@ -75,7 +75,7 @@ async def _gather(session, url, n):
 
 
 def test_aiohttp_500_accepts_the_solution():
-    fb = asyncio.run(check.aiohttp_500(checks.load_solution("08", "aiohttp_500")["aiohttp_500"]))
+    fb = asyncio.run(check.aiohttp_500(checks.load_solution("13", "aiohttp_500")["aiohttp_500"]))
     assert fb.status == "passed", fb
     assert "more than the default connector's 100" in fb.text
 
@@ -110,7 +110,7 @@ def test_aiohttp_500_rejects_a_session_per_request():
 
 
 def test_make_client_accepts_the_solution():
-    fb = asyncio.run(check.make_client(checks.load_solution("08", "make_client")["make_client"]))
+    fb = asyncio.run(check.make_client(checks.load_solution("13", "make_client")["make_client"]))
     assert fb.status == "passed", fb
     assert "the client kept all 100 of its TCP connections open" in fb.text
     assert "with the default one" in fb.text  # both times are reported
@@ -140,7 +140,7 @@ def test_make_client_rejects_returning_the_limits():
 
 
 def test_pool_of_20_remote_verdict(remote):
-    fb = check.pool_of_20(checks.load_solution("08", "pool_of_20")["pool_of_20"])
+    fb = check.pool_of_20(checks.load_solution("13", "pool_of_20")["pool_of_20"])
     assert fb.status == "passed", fb
     assert "requests in flight: not measurable" in fb.text and "5 round trips" in fb.text
 
@@ -152,7 +152,7 @@ def test_pool_of_20_remote_verdict(remote):
 
 
 def test_aiohttp_500_remote_verdict(remote):
-    fb = asyncio.run(check.aiohttp_500(checks.load_solution("08", "aiohttp_500")["aiohttp_500"]))
+    fb = asyncio.run(check.aiohttp_500(checks.load_solution("13", "aiohttp_500")["aiohttp_500"]))
     assert fb.status == "passed", fb
     assert "not measurable" in fb.text and "counted at this end" in fb.text
 
@@ -171,7 +171,7 @@ def test_aiohttp_500_remote_verdict(remote):
 
 
 def test_make_client_remote_verdict(remote):
-    fb = asyncio.run(check.make_client(checks.load_solution("08", "make_client")["make_client"]))
+    fb = asyncio.run(check.make_client(checks.load_solution("13", "make_client")["make_client"]))
     assert fb.status == "passed", fb
     assert "not measurable" in fb.text and "kept all 100" in fb.text
     fb = asyncio.run(check.make_client(httpx.AsyncClient))  # the default limits: keeps 20
