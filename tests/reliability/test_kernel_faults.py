@@ -51,7 +51,7 @@ def _run_until(kernel: Kernel, cells, start_from: int, caught) -> int | None:
         ("11_async_vs_blocking", _workers_running),
         ("13_showdown", _requests_in_flight),
     ],
-    ids=["02-pool-workers", "03-requests", "07-pool-workers", "08-requests"],
+    ids=["02-pool-workers", "03-requests", "11-pool-workers", "13-requests"],
 )
 def test_sigkill_mid_notebook_leaves_no_process_and_a_fresh_kernel_reruns(stem, caught):
     path = NOTEBOOKS / f"{stem}.ipynb"

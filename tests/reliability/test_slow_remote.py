@@ -1,6 +1,6 @@
 """A slow, jittery server without counters behind COURSE_BASE_URL: what a reader far from httpbin.org
 gets. Every /get waits 150-300 ms, so the measured limit (a median) is well under the slowest
-answer; 03, the notebook that counts, limits and retries the most, must still run twice, cleanly.
+answer; 04, the notebook that counts, limits and retries the most, must still run twice, cleanly.
 (`make test` runs every notebook against a 20-30 ms server without counters.)"""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from tests.notebook_run import NOTEBOOKS, assert_clean, output_texts, run_twice
 
 pytestmark = pytest.mark.reliability
 
-STEMS = ("03_aiohttp",)
+STEMS = ("04_robust_clients",)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""03 · aiohttp: as_completed, also an async iterator of the original tasks since 3.13."""
+"""04 · Robust clients: as_completed, also an async iterator of the original tasks since 3.13."""
 
 from __future__ import annotations
 
