@@ -292,7 +292,7 @@ def test_a_socket_call_made_too_early_on_windows(monkeypatch):
     assert nb09._too_early(BlockingIOError(10035, "A non-blocking socket operation could not be completed"))
 
 
-# ---------------------------------------------------------------- 06: the kernel's loop on Windows
+# ---------------------------------------------------------------- 09: the kernel's loop on Windows
 
 
 def _cell(stem: str, cell_id: str) -> str:
@@ -310,7 +310,7 @@ class IocpProactor:
 
 
 def _run_real_loop_cell(loop, capsys) -> str:
-    exec(compile(_cell("09_event_loop", "c72"), "06:c72", "exec"), {"loop": loop})
+    exec(compile(_cell("09_event_loop", "c72"), "09:c72", "exec"), {"loop": loop})
     return capsys.readouterr().out
 
 

@@ -1,4 +1,4 @@
-"""Exercise 2 of notebook 07: CPU work in chunks, giving the loop a turn between them."""
+"""Exercise 2 of notebook 11: CPU work in chunks, giving the loop a turn between them."""
 
 import asyncio
 

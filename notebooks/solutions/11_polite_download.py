@@ -1,4 +1,4 @@
-"""Exercise 1 of notebook 07: the culprit is log_status (time.sleep); run it in a worker thread."""
+"""Exercise 1 of notebook 11: the culprit is log_status (time.sleep); run it in a worker thread."""
 
 import asyncio
 import time

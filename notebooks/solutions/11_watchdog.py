@@ -1,4 +1,4 @@
-"""Exercise 3 of notebook 07: a watchdog task that reports when the loop wakes it up late."""
+"""Exercise 3 of notebook 11: a watchdog task that reports when the loop wakes it up late."""
 
 import asyncio
 import time

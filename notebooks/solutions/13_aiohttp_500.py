@@ -1,4 +1,4 @@
-"""Exercise 3 of notebook 08: one aiohttp session whose connector allows 500 connections."""
+"""Exercise 3 of notebook 13: one aiohttp session whose connector allows 500 connections."""
 
 import asyncio
 

@@ -1,4 +1,4 @@
-"""Exercise 3 of notebook 08: an httpx client that keeps all its 100 connections between runs."""
+"""Exercise 3 of notebook 13: an httpx client that keeps all its 100 connections between runs."""
 
 import httpx
 

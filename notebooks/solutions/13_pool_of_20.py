@@ -1,4 +1,4 @@
-"""Exercise 1 of notebook 08: 100 GETs on a pool of 20 threads, answers in order."""
+"""Exercise 1 of notebook 13: 100 GETs on a pool of 20 threads, answers in order."""
 
 from concurrent.futures import ThreadPoolExecutor
 
