@@ -34,6 +34,8 @@ from helpers.timing import format_seconds
 NOTEBOOK = "03"
 LATENCY = 0.1  # the notebook's lab server (exercises 1 and 2)
 DEFAULT_LIMIT = 100  # aiohttp's TCPConnector(limit=100)
+
+
 def solution(name: str):
     """The solution to exercise ``name``, folded away until the reader opens it."""
     return checks.solution(NOTEBOOK, name)
