@@ -54,13 +54,22 @@ class LabServer:
     ``plain=True`` starts it without ``/stats`` (``has_stats`` False): a plain
     httpbin-like server, for trying the ``COURSE_BASE_URL`` path offline;
     ``connect_delay`` seconds are added to the first answer on each new connection.
+    ``loop="uvloop"`` serves on uvloop (if installed) instead of asyncio's default loop.
     """
 
     has_stats = True
 
     def __init__(
-        self, config: LabConfig, *, timeout: float = 20.0, plain: bool = False, connect_delay: float = 0.0
+        self,
+        config: LabConfig,
+        *,
+        timeout: float = 20.0,
+        plain: bool = False,
+        connect_delay: float = 0.0,
+        loop: str = "asyncio",
     ) -> None:
+        if loop not in ("asyncio", "uvloop"):
+            raise ValueError(f"loop must be 'asyncio' or 'uvloop' (if installed), got {loop!r}")
         self.config = config
         self.has_stats = not plain
         self.latency = config.latency
@@ -77,10 +86,14 @@ class LabServer:
         ]  # fmt: skip
         if config.public:
             cmd.append("--public")
+        if config.rate_limit:  # 429 past this many requests per sliding second
+            cmd += ["--rate-limit", str(config.rate_limit)]
         if plain:  # no /stats: an httpbin-like server, to try the COURSE_BASE_URL path offline
             cmd.append("--plain")
         if connect_delay:  # a new connection's set-up, as over the internet
             cmd += ["--connect-delay", repr(connect_delay)]
+        if loop != "asyncio":  # the benchmark's zero-latency server, on uvloop where installed
+            cmd += ["--loop", loop]
         if config.seed is not None:
             cmd += ["--seed", str(config.seed)]
         self._proc = subprocess.Popen(
@@ -130,7 +143,9 @@ class LabServer:
         """The server's counters: ``requests``, ``in_flight``, ``peak_in_flight``,
         ``connections`` (TCP connections that carried a counted request),
         ``accepted`` (all TCP connections accepted), ``open_connections``,
-        ``errors_injected``, ``connections_dropped``, ``seconds_since_reset``, ``config``.
+        ``errors_injected``, ``connections_dropped``, ``rate_limited`` (answered 429),
+        ``peak_per_second`` (most requests received in one sliding second),
+        ``seconds_since_reset``, ``config``.
         ``note`` is ignored (see :meth:`RemoteServer.stats`)."""
         return self._call("GET", "/stats")
 
@@ -166,7 +181,9 @@ class LabServer:
         state = "running" if self.alive else "stopped"
         return (
             f"<LabServer {self.url} latency={c.latency:g}s jitter={c.jitter:g}s "
-            f"error_rate={c.error_rate:g} drop_rate={c.drop_rate:g} seed={c.seed} pid={self.pid} {state}>"
+            f"error_rate={c.error_rate:g} drop_rate={c.drop_rate:g} seed={c.seed}"
+            + (f" rate_limit={c.rate_limit}/s" if c.rate_limit else "")
+            + f" pid={self.pid} {state}>"
         )
 
 
@@ -210,7 +227,8 @@ NOT_MEASURED = NotMeasured()
 
 COUNTER_NAMES = (
     "requests", "in_flight", "peak_in_flight", "connections", "accepted", "open_connections",
-    "errors_injected", "connections_dropped", "seconds_since_reset", "config", "pid",
+    "errors_injected", "connections_dropped", "rate_limited", "peak_per_second",
+    "seconds_since_reset", "config", "pid",
 )  # fmt: skip
 
 
@@ -418,11 +436,14 @@ def start_server(
     port: int = 0,
     public: bool = False,
     timeout: float = 20.0,
+    rate_limit: int = 0,
 ) -> LabServer | RemoteServer:
     """Return a running lab server with this configuration.
 
     Calling it again with the same configuration returns the server already
     running; with another configuration, it stops that one and starts anew.
+    ``rate_limit=R`` makes it answer 429 past ``R`` requests per sliding second
+    (:mod:`helpers.server`), counted as ``rate_limited`` in :meth:`LabServer.stats`.
     Bad values raise ``ValueError`` before anything starts. With
     ``COURSE_BASE_URL`` set, returns a :class:`RemoteServer` for that URL.
     Either way it first raises this process's soft open-file limit to 4,096 where
@@ -439,6 +460,7 @@ def start_server(
         port=port,
         drop_rate=drop_rate,
         public=public,
+        rate_limit=rate_limit,
     )
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
         raise ValueError(f"timeout must be a number of seconds in (0, 600], got {timeout!r}")
@@ -446,6 +468,7 @@ def start_server(
     remote = os.environ.get(ENV_BASE_URL, "").strip()
     if remote:
         knobs = {"latency": latency, "jitter": jitter, "error_rate": error_rate, "drop_rate": drop_rate}
+        knobs["rate_limit"] = rate_limit
         return _remote(remote, knobs)
     with _lock:
         if _current is not None:

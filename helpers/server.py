@@ -16,6 +16,15 @@ counters that make concurrency visible:
 ``POST /stats/reset`` sets the counters back to zero; answers the new stats.
 ====================  =====================================================
 
+With ``rate_limit=R`` (``--rate-limit R``) the server also enforces a rate limit,
+as many real APIs do: past ``R`` requests admitted within one sliding second it
+answers ``429 Too Many Requests`` with a ``Retry-After`` header, at once and
+without counting the request as served. The window is a second less
+``RATE_SLACK_S`` (50 ms), so that the network's jitter does not refuse a client
+paced at exactly ``R`` per second. ``/stats`` counts the refusals
+(``rate_limited``) and, with or without a limit, ``peak_per_second``: the most
+requests received (refused ones included) within any such window.
+
 With ``--plain`` it has neither ``/stats`` nor ``/stats/reset`` (404): a plain
 httpbin-like server, to try the course's ``COURSE_BASE_URL`` path offline.
 ``--connect-delay S`` makes the first answer on each new connection S seconds
@@ -45,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import ipaddress
 import math
 import os
@@ -65,6 +75,9 @@ MAX_LATENCY_S = 60.0
 MAX_BODY_BYTES = 64 * 1024  # the lab's endpoints read no body: anything bigger is refused (413)
 MAX_HEADER_LINE_BYTES = 8 * 1024  # request line and each header line
 MAX_HEADERS = 64
+RATE_WINDOW_S = 1.0  # rate_limit counts requests per sliding second...
+RATE_SLACK_S = 0.05  # ...less this slack, for the network's jitter (see the module's docstring)
+MAX_RATE_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,8 @@ class LabConfig:
     wait, with no answer (the client sees a disconnect).
     ``seed``: makes jitter, errors and drops reproducible (``None``: fresh each start).
     ``host``: a loopback address unless ``public`` is true.
+    ``rate_limit``: at most this many requests admitted per sliding second, the
+    others answered 429 (0, the default: no limit).
     """
 
     latency: float = 0.0
@@ -88,6 +103,7 @@ class LabConfig:
     port: int = 0
     drop_rate: float = 0.0
     public: bool = False
+    rate_limit: int = 0
 
     def __post_init__(self) -> None:
         _check_number("latency", self.latency, 0.0, MAX_LATENCY_S, "seconds")
@@ -104,6 +120,10 @@ class LabConfig:
             raise ValueError(f"host must be a non-empty string, got {self.host!r}")
         if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 <= self.port <= 65535:
             raise ValueError(f"port must be an int in 0..65535 (0 = any free port), got {self.port!r}")
+        if isinstance(self.rate_limit, bool) or not isinstance(self.rate_limit, int):
+            raise ValueError(f"rate_limit must be an int (requests per second), got {self.rate_limit!r}")
+        if not 0 <= self.rate_limit <= MAX_RATE_LIMIT:
+            raise ValueError(f"rate_limit must be in 0..{MAX_RATE_LIMIT} (0: none), got {self.rate_limit!r}")
         if not isinstance(self.public, bool):
             raise ValueError(f"public must be True or False, got {self.public!r}")
         if not self.public and not _is_loopback(self.host):
@@ -145,7 +165,27 @@ class Counters:
         self._seen: weakref.WeakSet = weakref.WeakSet()
         self.errors_injected = 0  # /get answered 503 on purpose
         self.connections_dropped = 0  # /get whose connection was closed on purpose, unanswered
+        self.rate_limited = 0  # requests answered 429: past rate_limit in one sliding second
+        self.peak_per_second = 0  # most requests received within one sliding second (429s included)
+        self._received: collections.deque[float] = collections.deque()  # arrival times, last second
+        self._admitted: collections.deque[float] = collections.deque()  # admitted ones (rate_limit)
         self.since = time.time()
+
+    def arrive(self, rate_limit: int) -> float:
+        """Count an arriving request; return 0.0 to admit it, or the seconds until ``rate_limit``
+        admits one more (then it must be answered 429)."""
+        now = time.monotonic()
+        window = RATE_WINDOW_S - RATE_SLACK_S
+        for times in (self._received, self._admitted):
+            while times and times[0] <= now - window:
+                times.popleft()
+        self._received.append(now)
+        self.peak_per_second = max(self.peak_per_second, len(self._received))
+        if rate_limit and len(self._admitted) >= rate_limit:
+            self.rate_limited += 1
+            return self._admitted[0] + window - now
+        self._admitted.append(now)
+        return 0.0
 
     def enter(self, request: web.BaseRequest) -> None:
         transport = request.transport
@@ -249,6 +289,8 @@ def _stats(app: web.Application) -> dict:
         "open_connections": len(c.live.connections) if c.live is not None else 0,
         "errors_injected": c.errors_injected,
         "connections_dropped": c.connections_dropped,
+        "rate_limited": c.rate_limited,
+        "peak_per_second": c.peak_per_second,
         "seconds_since_reset": round(time.time() - c.since, 3),
         "config": asdict(app[CONFIG]),
         "pid": os.getpid(),
@@ -273,6 +315,23 @@ async def _refuse_big_bodies(request: web.Request, handler):
     """Refuse a declared body over the limit before any handler runs (no endpoint reads bodies)."""
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_BODY_BYTES, actual_size=request.content_length)
+    return await handler(request)
+
+
+@web.middleware
+async def _rate_limit(request: web.Request, handler):
+    """Count every request but the lab's own ``/stats``; past ``rate_limit`` per second, answer 429."""
+    if request.path.startswith("/stats"):
+        return await handler(request)
+    app = request.app
+    wait = app[COUNTERS].arrive(app[CONFIG].rate_limit)
+    if wait:
+        retry_after = str(max(1, math.ceil(wait)))  # HTTP's Retry-After: whole seconds
+        return web.json_response(
+            {"error": f"rate limit: {app[CONFIG].rate_limit} requests per second"},
+            status=429,
+            headers={"Retry-After": retry_after},
+        )
     return await handler(request)
 
 
@@ -301,7 +360,9 @@ def make_app(
     seconds are added to the first request on each new connection.
     """
     config = config or LabConfig()
-    middlewares = [_refuse_big_bodies] + ([_delay_new_connections(connect_delay)] if connect_delay else [])
+    middlewares = [_refuse_big_bodies, _rate_limit]
+    if connect_delay:
+        middlewares.append(_delay_new_connections(connect_delay))
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares)
     app[CONFIG] = config
     app[COUNTERS] = Counters()
@@ -418,6 +479,15 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         help="seconds added to the first request on each new connection (default 0)",
     )
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=0,
+        help="answer 429 past this many requests per sliding second (default 0: no limit)",
+    )
+    parser.add_argument(
+        "--loop", choices=("asyncio", "uvloop"), default="asyncio", help="event loop (uvloop: if installed)"
+    )
     parser.add_argument("--exit-on-stdin-eof", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
@@ -430,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
             drop_rate=args.drop_rate,
             public=args.public,
+            rate_limit=args.rate_limit,
         )
         _check_number("connect_delay", args.connect_delay, 0.0, MAX_LATENCY_S, "seconds")
     except ValueError as exc:
@@ -448,8 +519,16 @@ def main(argv: list[str] | None = None) -> int:
 
         await serve(config, ready, stop, plain=args.plain, connect_delay=args.connect_delay)
 
+    loop_factory = None  # asyncio's default loop
+    if args.loop == "uvloop":  # optional: the benchmark serves its zero-latency runs on it
+        try:
+            import uvloop
+        except ImportError:
+            parser.error("argument --loop: uvloop is not installed (pip install uvloop)")
+        loop_factory = uvloop.new_event_loop
     try:
-        asyncio.run(run())
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(run())
     except KeyboardInterrupt:
         pass
     except OSError as exc:
