@@ -3,6 +3,7 @@
     python -m helpers.bench                       # defaults: N=100, latency 0.1 s, 5 repeats
     python -m helpers.bench --json build/bench.json
     python -m helpers.bench --quick               # a tiny configuration, to check that it works
+    python -m helpers.bench --no-uvloop           # the standard event loop only
 
 What it measures, in one process, against a freshly started lab server (in its
 own process):
@@ -12,8 +13,12 @@ own process):
    ``ThreadPoolExecutor(100)``, and asyncio + aiohttp (one shared
    ``ClientSession``): the median of ``repeats`` counted runs after warm-up,
    and its ratio to the physical limit (one round trip = the latency).
+   Where uvloop is installed, asyncio + aiohttp runs on it too (``asyncio_uvloop``):
+   each loop in its own ``asyncio.Runner(loop_factory=...)``, the two taking turns.
 2. **Throughput** at ``--throughput-n`` requests and zero latency: thread pool
-   vs asyncio, in requests per second (best concurrency for each: 100).
+   vs asyncio (and asyncio on uvloop), in requests per second, the median of 3
+   runs (best concurrency for each: 100). Where uvloop is installed, this lab
+   server runs on it too, so that the server is not what limits the clients.
 3. **Memory per idle unit**: the RSS growth of a fresh Python process per idle
    thread and per idle asyncio task, with ``--memory-units`` of each (10,000; on
    macOS 2,000, since it caps a process's threads at a few thousand).
@@ -26,9 +31,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+import inspect
 import json
 import platform
 import queue
+import statistics
 import subprocess
 import sys
 import threading
@@ -49,6 +57,8 @@ from helpers.server import MAX_LATENCY_S, LabConfig
 from helpers.timing import Timing, format_seconds
 
 APPROACHES = ("sequential", "threads_queue", "thread_pool", "asyncio")
+UVLOOP = "asyncio_uvloop"  # asyncio + aiohttp on uvloop: measured beside "asyncio" where uvloop is installed
+THROUGHPUT_REPEATS = 3  # runs of throughput_n requests per client (the median counts)
 WORKERS = 100
 
 
@@ -73,37 +83,73 @@ TARGETS = {
 
 
 # --- the approaches (the notebooks teach them; here they are the same code, side by side) ----
-
+# Notebook 13 prints them from this file (inspect.getsource): keep each one as short as a slide.
+# ``@checked`` only refuses bad arguments before any request; the lesson is in the bodies.
 
 # Each approach returns one outcome per GET, in query order: the status code, or the name of the
 # exception that ended it (a dropped connection, say). None marks a request that never ended.
 Outcome = int | str | None
 
 
-def _status(session: requests.Session, url: str) -> int | str:
+def checked(session: type | None = None) -> Callable:
+    """Decorate an approach: refuse a bad ``url``, ``n``, ``workers`` (and ``session``, when its type
+    is given) with a clear message before any request is sent. Not part of the lesson."""
+
+    def decorate(func: Callable) -> Callable:
+        signature = inspect.signature(func)
+
+        def check(args: tuple, kwargs: dict) -> None:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            given = bound.arguments
+            _check_url_n(given["url"], given["n"], given.get("workers", 1))
+            if session is not None and not isinstance(given["session"], session):
+                name = f"{session.__module__.split('.')[0]}.{session.__qualname__}"
+                article = "an" if name[0] in "aeiou" else "a"
+                raise TypeError(f"session must be {article} {name}, got {got(given['session'])}")
+
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def checked_coroutine(*args, **kwargs):
+                check(args, kwargs)
+                return await func(*args, **kwargs)
+
+            return checked_coroutine
+
+        @functools.wraps(func)
+        def checked_function(*args, **kwargs):
+            check(args, kwargs)
+            return func(*args, **kwargs)
+
+        return checked_function
+
+    return decorate
+
+
+def status_of(session, url):
+    """One GET on a requests.Session: its status code, or the name of the error that ended it."""
     try:
         return session.get(url).status_code
     except requests.RequestException as exc:
         return type(exc).__name__
 
 
-def sequential(url: str, n: int, session: requests.Session) -> list[Outcome]:
-    _check_url_n(url, n)
-    if not isinstance(session, requests.Session):
-        raise TypeError(f"session must be a requests.Session, got {got(session)}")
-    return [_status(session, f"{url}/get?{i}") for i in range(n)]
+@checked(session=requests.Session)
+def sequential(url, n, session):
+    return [status_of(session, f"{url}/get?{i}") for i in range(n)]
 
 
-def threads_queue(url: str, n: int, workers: int = WORKERS) -> list[Outcome]:
+@checked()
+def threads_queue(url, n, workers=WORKERS):
     """The seed's Solution 1, corrected: workers stop on a sentinel, results are kept in order."""
-    _check_url_n(url, n, workers)
-    todo: queue.Queue[int | None] = queue.Queue()
-    results: list[Outcome] = [None] * n
+    todo = queue.Queue()
+    results = [None] * n
 
-    def work() -> None:
+    def work():
         with requests.Session() as session:
             while (i := todo.get()) is not None:
-                results[i] = _status(session, f"{url}/get?{i}")
+                results[i] = status_of(session, f"{url}/get?{i}")
 
     threads = [threading.Thread(target=work) for _ in range(workers)]
     for thread in threads:
@@ -111,46 +157,40 @@ def threads_queue(url: str, n: int, workers: int = WORKERS) -> list[Outcome]:
     for i in range(n):
         todo.put(i)
     for _ in threads:
-        todo.put(None)
+        todo.put(None)  # one sentinel per worker, after all the work
     for thread in threads:
         thread.join()
     return results
 
 
 class ThreadPool:
-    """A ``ThreadPoolExecutor`` whose threads each keep one ``requests.Session``."""
+    """A ThreadPoolExecutor whose threads each keep one requests.Session (and its connection)."""
 
-    def __init__(self, workers: int = WORKERS) -> None:
+    def __init__(self, workers=WORKERS):
         check_int("workers", workers, minimum=1)
         self.executor = ThreadPoolExecutor(workers)
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._lock = threading.Lock()
+        self.local = threading.local()  # each thread sees its own attributes
+        self.sessions = []  # every thread's session, to close them at the end
 
-    def _get(self, url: str) -> int | str:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-            with self._lock:
-                self._sessions.append(session)
-        return _status(session, url)
+    def get(self, url):
+        if not hasattr(self.local, "session"):  # this thread's first GET
+            self.local.session = requests.Session()
+            self.sessions.append(self.local.session)  # list.append is thread-safe
+        return status_of(self.local.session, url)
 
-    def run(self, url: str, n: int) -> list[Outcome]:
-        _check_url_n(url, n)
-        return list(self.executor.map(self._get, (f"{url}/get?{i}" for i in range(n))))
+    @checked()
+    def run(self, url, n):
+        return list(self.executor.map(self.get, (f"{url}/get?{i}" for i in range(n))))
 
-    def close(self) -> None:
+    def close(self):
         self.executor.shutdown()
-        for session in self._sessions:
+        for session in self.sessions:
             session.close()
 
 
-async def asyncio_gather(url: str, n: int, session: aiohttp.ClientSession) -> list[Outcome]:
-    _check_url_n(url, n)
-    if not isinstance(session, aiohttp.ClientSession):
-        raise TypeError(f"session must be an aiohttp.ClientSession, got {got(session)}")
-
-    async def fetch(i: int) -> int | str:
+@checked(session=aiohttp.ClientSession)
+async def asyncio_gather(url, n, session):
+    async def fetch(i):
         try:
             async with session.get(f"{url}/get?{i}") as response:
                 await response.read()
@@ -243,11 +283,41 @@ def _time_runs(label: str, run: Callable[[], list[int]], n: int, repeats: int, p
     return Timing(label, tuple(samples), warmup=1)
 
 
-def bench_latency(url: str, n: int, repeats: int, progress: Progress) -> dict[str, Timing]:
-    """Median time for ``n`` GETs per approach (plus one warm-up run each)."""
+def find_uvloop() -> tuple[Callable[[], asyncio.AbstractEventLoop] | None, str]:
+    """``(uvloop.new_event_loop, its version)``, or ``(None, why not)`` where uvloop is not installed.
+
+    uvloop is optional: requirements.txt installs it where a wheel exists (not on Windows).
+    """
+    try:
+        import uvloop
+    except ImportError:
+        if sys.platform == "win32":
+            return None, "uvloop does not exist for Windows"
+        return None, "uvloop is not installed (pip install uvloop)"
+    return uvloop.new_event_loop, uvloop.__version__
+
+
+def _loops(uvloop_factory: Callable | None) -> dict[str, Callable | None]:
+    """The event loops to measure asyncio + aiohttp on: the standard one, and uvloop if given."""
+    loops: dict[str, Callable | None] = {"asyncio": None}  # None: asyncio's default loop
+    if uvloop_factory is not None:
+        if not callable(uvloop_factory):
+            raise TypeError(
+                f"uvloop must be a loop factory (uvloop.new_event_loop) or None, got {got(uvloop_factory)}"
+            )
+        loops[UVLOOP] = uvloop_factory
+    return loops
+
+
+def bench_latency(
+    url: str, n: int, repeats: int, progress: Progress, *, uvloop: Callable | None = None
+) -> dict[str, Timing]:
+    """Median time for ``n`` GETs per approach (plus one warm-up run each); with ``uvloop``
+    (its loop factory), asyncio + aiohttp on uvloop too, taking turns with the standard loop."""
     _check_url_n(url, n)
     check_int("repeats", repeats, minimum=1)
     _check_progress(progress)
+    loops = _loops(uvloop)
     timings = {}
     with requests.Session() as session:
         timings["sequential"] = _time_runs(
@@ -261,49 +331,71 @@ def bench_latency(url: str, n: int, repeats: int, progress: Progress) -> dict[st
         timings["thread_pool"] = _time_runs("thread_pool", lambda: pool.run(url, n), n, repeats, progress)
     finally:
         pool.close()
-    timings["asyncio"] = asyncio.run(_asyncio_timing(url, n, repeats, progress))
+    samples = _on_loops(loops, url, n, repeats, progress, warmup_n=n)
+    timings.update({key: Timing(key, tuple(runs), warmup=1) for key, runs in samples.items()})
     return timings
 
 
-async def _asyncio_timing(url: str, n: int, repeats: int, progress: Progress) -> Timing:
-    samples = []
-    async with aiohttp.ClientSession() as session:
+async def _open_session() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession()  # made inside the loop that will use it
+
+
+def _on_loops(
+    loops: dict[str, Callable | None], url: str, n: int, repeats: int, progress: Progress, *, warmup_n: int
+) -> dict[str, list[float]]:
+    """Seconds for each of ``repeats`` runs of ``asyncio_gather(url, n)`` on each loop, after one
+    uncounted run of ``warmup_n`` (it opens the connections): one ``asyncio.Runner(loop_factory=...)``
+    and one session per loop, kept across runs. The loops take turns (warm-up on each, run 1 on each,
+    ...), so that a busier moment of the machine hits both."""
+    runners = {key: asyncio.Runner(loop_factory=factory) for key, factory in loops.items()}
+    sessions: dict[str, aiohttp.ClientSession] = {}
+    seconds: dict[str, list[float]] = {key: [] for key in loops}
+    try:
+        for key, runner in runners.items():
+            sessions[key] = runner.run(_open_session())
         for k in range(1 + repeats):
-            start = time.perf_counter()
-            statuses = await asyncio_gather(url, n, session)
-            elapsed = time.perf_counter() - start
-            if account(statuses, n) != Counter({200: n}):
-                raise RuntimeError(f"asyncio: expected {n} answers 200, got {dict(account(statuses, n))}")
-            if k:
-                samples.append(elapsed)
-            progress.step("asyncio")
-    return Timing("asyncio", tuple(samples), warmup=1)
+            size = warmup_n if k == 0 else n
+            for key, runner in runners.items():
+                start = time.perf_counter()
+                statuses = runner.run(asyncio_gather(url, size, sessions[key]))
+                elapsed = time.perf_counter() - start
+                tally = account(statuses, size)
+                if tally != Counter({200: size}):
+                    raise RuntimeError(f"{key}: expected {size} answers 200, got {dict(tally)}")
+                if k:
+                    seconds[key].append(elapsed)
+                progress.step(key)
+    finally:
+        for key, session in sessions.items():
+            runners[key].run(session.close())
+        for runner in runners.values():
+            runner.close()
+    return seconds
 
 
-def bench_throughput(url: str, n: int, progress: Progress) -> dict[str, float]:
-    """Requests per second for ``n`` GETs at zero latency: thread pool vs asyncio (after a warm-up)."""
+def bench_throughput(
+    url: str, n: int, progress: Progress, *, uvloop: Callable | None = None
+) -> dict[str, float]:
+    """Requests per second for ``n`` GETs at zero latency, the median of THROUGHPUT_REPEATS runs after a
+    warm-up: thread pool vs asyncio (and asyncio on uvloop, given its loop factory)."""
     _check_url_n(url, n)
     _check_progress(progress)
+    loops = _loops(uvloop)
     pool = ThreadPool()
     try:
         pool.run(url, 2 * WORKERS)
-        start = time.perf_counter()
-        pool.run(url, n)
-        pool_rps = n / (time.perf_counter() - start)
+        seconds = []
+        for _ in range(THROUGHPUT_REPEATS):
+            start = time.perf_counter()
+            pool.run(url, n)
+            seconds.append(time.perf_counter() - start)
+            progress.step("throughput: thread pool")
     finally:
         pool.close()
-    progress.step("throughput: thread pool")
-
-    async def with_asyncio() -> float:
-        async with aiohttp.ClientSession() as session:
-            await asyncio_gather(url, 2 * WORKERS, session)
-            start = time.perf_counter()
-            await asyncio_gather(url, n, session)
-            return n / (time.perf_counter() - start)
-
-    asyncio_rps = asyncio.run(with_asyncio())
-    progress.step("throughput: asyncio")
-    return {"thread_pool": pool_rps, "asyncio": asyncio_rps}
+    rps = {"thread_pool": n / statistics.median(seconds)}
+    for key, runs in _on_loops(loops, url, n, THROUGHPUT_REPEATS, progress, warmup_n=2 * WORKERS).items():
+        rps[key] = n / statistics.median(runs)
+    return rps
 
 
 # --- memory per idle unit, each measured in a fresh process ----------------------------------
@@ -394,10 +486,12 @@ def run(
     throughput_n: int = 10_000,
     memory_units: int | None = None,
     progress: bool = True,
+    uvloop: bool = True,
 ) -> dict:
     """Run the whole benchmark and return the JSON-ready report (see the module docstring).
 
-    ``memory_units=None`` means :func:`default_memory_units` (this OS's).
+    ``memory_units=None`` means :func:`default_memory_units` (this OS's). ``uvloop=True`` measures
+    asyncio + aiohttp on uvloop too where it is installed (the report says why not elsewhere).
     """
     if memory_units is None:
         memory_units = default_memory_units()
@@ -413,32 +507,53 @@ def run(
         )
     if not isinstance(progress, bool):
         raise ValueError(f"progress must be True or False, got {progress!r}")
-    bar = Progress(total=4 * (1 + repeats) + 2 + 2, enabled=progress)
+    if not isinstance(uvloop, bool):
+        raise ValueError(f"uvloop must be True or False, got {uvloop!r}")
+    factory, uvloop_version = find_uvloop() if uvloop else (None, "uvloop: not measured (--no-uvloop)")
+    loops = len(_loops(factory))
+    runs = (3 + loops) * (1 + repeats) + THROUGHPUT_REPEATS + loops * (1 + THROUGHPUT_REPEATS) + 2
+    bar = Progress(total=runs, enabled=progress)
     try:
         with LabServer(LabConfig(latency=latency)) as server:
-            timings = bench_latency(server.url, n, repeats, bar)
+            timings = bench_latency(server.url, n, repeats, bar, uvloop=factory)
             stats = server.stats()
-        with LabServer(LabConfig(latency=0.0)) as fast:
-            throughput = bench_throughput(fast.url, throughput_n, bar)
+        # At zero latency the lab server must keep up with the fastest client: on uvloop, where
+        # installed, its process spends less CPU per request (see the README's benchmark section).
+        server_loop = "uvloop" if factory is not None else "asyncio"
+        with LabServer(LabConfig(latency=0.0), loop=server_loop) as fast:
+            throughput = bench_throughput(fast.url, throughput_n, bar, uvloop=factory)
         memory = bench_memory(memory_units, bar)
     finally:
         bar.close()
-    return {
+    keys = [*APPROACHES, *([UVLOOP] if factory is not None else [])]
+    report = {
         "n": n,
         "latency_s": latency,
         "repeats": repeats,
-        "median_s": {k: round(timings[k].median, 6) for k in APPROACHES},
-        "min_s": {k: round(timings[k].min, 6) for k in APPROACHES},
-        "max_s": {k: round(timings[k].max, 6) for k in APPROACHES},
-        "ratio_to_limit": {k: round(timings[k].median / latency, 4) for k in APPROACHES},
+        "median_s": {k: round(timings[k].median, 6) for k in keys},
+        "min_s": {k: round(timings[k].min, 6) for k in keys},
+        "max_s": {k: round(timings[k].max, 6) for k in keys},
+        "ratio_to_limit": {k: round(timings[k].median / latency, 4) for k in keys},
         "throughput_n": throughput_n,
+        "throughput_repeats": THROUGHPUT_REPEATS,
         "throughput_rps": {k: round(v, 1) for k, v in throughput.items()},
+        "throughput_server_loop": server_loop,
+        "uvloop": uvloop_version if factory is not None else None,
+        "uvloop_speedup": None,
         "memory_units": memory_units,
         "rss_kib_per": {k: round(v, 3) for k, v in memory.items()},
         "server_requests": stats["requests"],
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
+    if factory is None:
+        report["uvloop_missing"] = uvloop_version
+    else:  # > 1: uvloop is faster; the same client, the same server, the loops taking turns
+        report["uvloop_speedup"] = {
+            "latency": round(timings["asyncio"].median / timings[UVLOOP].median, 4),
+            "throughput": round(throughput[UVLOOP] / throughput["asyncio"], 4),
+        }
+    return report
 
 
 def targets(report: dict) -> list[tuple[str, str, bool]]:
@@ -476,6 +591,21 @@ def targets(report: dict) -> list[tuple[str, str, bool]]:
     return rows
 
 
+def uvloop_line(report: dict) -> str:
+    """uvloop beside the standard loop (same client, same server), or one line on why it was not measured."""
+    _check_report(report, "ratio_to_limit", "throughput_rps")
+    speedup = report.get("uvloop_speedup")
+    if not speedup:
+        return f"{report.get('uvloop_missing') or 'uvloop: not measured'}: the standard loop only"
+    ratio, rps = report["ratio_to_limit"], report["throughput_rps"]
+    return (
+        f"uvloop {report['uvloop']} vs the standard loop (the same aiohttp client, the loops taking turns):\n"
+        f"  {report['n']} GETs: {ratio[UVLOOP]:.2f} x vs {ratio['asyncio']:.2f} x the limit "
+        f"(uvloop {speedup['latency']:.2f} x as fast); {report['throughput_n']:,} GETs at zero latency: "
+        f"{rps[UVLOOP]:,.0f} vs {rps['asyncio']:,.0f} req/s ({speedup['throughput']:.2f} x)"
+    )
+
+
 def format_report(report: dict) -> str:
     """A readable table of the report, with the targets and whether each was reached."""
     _check_report(report, "n", "latency_s", "repeats", "python", "median_s", "min_s", "max_s", "memory_units")
@@ -485,16 +615,19 @@ def format_report(report: dict) -> str:
         "",
         f"{'approach':<16}{'median':>10}{'min':>10}{'max':>10}{'x limit':>10}",
     ]
-    for key in APPROACHES:
+    for key in report["median_s"]:
         lines.append(
             f"{key:<16}{format_seconds(report['median_s'][key]):>10}{format_seconds(report['min_s'][key]):>10}"
             f"{format_seconds(report['max_s'][key]):>10}{report['ratio_to_limit'][key]:>9.2f}x"
         )
     rps, kib = report["throughput_rps"], report["rss_kib_per"]
+    clients = ", ".join(f"{LABELS.get(key, key)} {value:,.0f} req/s" for key, value in rps.items())
+    server = report.get("throughput_server_loop", "asyncio")
     lines += [
         "",
-        f"throughput, {report['throughput_n']:,} GETs at zero latency: "
-        f"thread pool {rps['thread_pool']:,.0f} req/s, asyncio {rps['asyncio']:,.0f} req/s",
+        f"throughput, {report['throughput_n']:,} GETs at zero latency "
+        f"(median of {report.get('throughput_repeats', 1)}; lab server on {server}): {clients}",
+        uvloop_line(report),
         f"memory per idle unit ({report['memory_units']:,} of each, RSS): "
         f"thread {kib['thread']:.1f} KiB, task {kib['task']:.2f} KiB",
         "",
@@ -509,6 +642,7 @@ LABELS = {
     "threads_queue": "threads + queue",
     "thread_pool": "thread pool",
     "asyncio": "aiohttp",
+    UVLOOP: "aiohttp + uvloop",
 }
 
 
@@ -518,7 +652,7 @@ def figure(report: dict):
     from helpers.plots import plot_comparison
     from helpers.seed import SEED_2018
 
-    medians = {LABELS[key]: report["median_s"][key] for key in APPROACHES}
+    medians = {LABELS.get(key, key): seconds for key, seconds in report["median_s"].items()}
     latency_ms = report["latency_s"] * 1000
     return plot_comparison(
         medians,
@@ -544,6 +678,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--figure", metavar="PNG", help="also draw the comparison figure to PNG")
     parser.add_argument("--quick", action="store_true", help="tiny configuration: checks that it works")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--no-uvloop", action="store_true", help="the standard loop only (default: uvloop too, if installed)"
+    )
     parser.add_argument("--_idle", nargs=2, metavar=("KIND", "UNITS"), help=argparse.SUPPRESS)
     args = parser.parse_args(check_argv(argv))
     for option, path in (("--json", args.json), ("--figure", args.figure)):
@@ -564,7 +701,13 @@ def main(argv: list[str] | None = None) -> int:
         args.n, args.latency, args.repeats, args.throughput_n, args.memory_units = 10, 0.02, 1, 200, 200
     try:
         report = run(
-            args.n, args.latency, args.repeats, args.throughput_n, args.memory_units, not args.no_progress
+            args.n,
+            args.latency,
+            args.repeats,
+            args.throughput_n,
+            args.memory_units,
+            not args.no_progress,
+            not args.no_uvloop,
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -82,10 +82,10 @@ def test_ruff_lints_the_entry_point_helpers_tests_and_notebooks():
 def _pins(lines, sep):
     pins = {}
     for line in lines:
-        line = line.split("#")[0].strip().lstrip("- ").strip()
+        line = line.split("#")[0].split(";")[0].strip().lstrip("- ").strip()  # ";": a pip marker
         if sep in line and not line.startswith(("python", "pip")):
             name, version = line.split(sep, 1)
-            pins[name.strip().lower().replace("_", "-")] = version.strip()
+            pins[name.strip().lower().replace("_", "-")] = version.strip().lstrip("=")  # conda's pip: "=="
     return pins
 
 

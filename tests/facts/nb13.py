@@ -28,3 +28,29 @@ def check(cells: list) -> None:
         assert f"InterpreterPoolExecutor: not in Python {build.version} (3.14+)" in figures, figures
     expected = "this kernel is one" if build.free_threaded else "not this kernel"
     assert f"free-threaded build: {expected}" in figures, figures
+    check_uvloop(cells)
+
+
+def check_uvloop(cells: list) -> None:
+    """The uvloop section says in one line when uvloop is missing; else it shows both loops, measured."""
+    try:
+        import uvloop
+    except ImportError:
+        uvloop = None
+    found = shown_by(cells, 'LOOPS = {"standard": None}')
+    latency = shown_by(cells, "UV_ROUNDS = ")
+    throughput = shown_by(cells, "THROUGHPUT_N = ")
+    if uvloop is None:
+        assert "uvloop is not installed in this kernel" in found, found
+        assert "uvloop" not in latency + throughput, (latency, throughput)
+        return
+    assert f"uvloop {uvloop.__version__}: measured below beside the standard loop" in found, found
+    for name in ("standard", "uvloop"):
+        assert re.search(rf"^{name}, \d+ GETs: median .* = [\d.]+ × the limit$", latency, re.M), latency
+    rates = {
+        k: float(v.replace(",", "")) for k, v in re.findall(r"^(\w+)\s+([\d,]+) requests/s", throughput, re.M)
+    }
+    assert set(rates) == {"standard", "uvloop"}, throughput
+    ratio = float(re.search(r"uvloop: ([\d.]+) × the standard loop's throughput", throughput).group(1))
+    assert abs(ratio - rates["uvloop"] / rates["standard"]) < 0.01, (ratio, rates)
+    assert ratio < 2, f"the prose says 'far below 2-4x'; measured {ratio}"
