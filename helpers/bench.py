@@ -83,7 +83,7 @@ TARGETS = {
 
 
 # --- the approaches (the notebooks teach them; here they are the same code, side by side) ----
-# Notebook 13 prints them from this file (inspect.getsource): keep each one as short as a slide.
+# Notebook 16 prints them from this file (inspect.getsource): keep each one as short as a slide.
 # ``@checked`` only refuses bad arguments before any request; the lesson is in the bodies.
 
 # Each approach returns one outcome per GET, in query order: the status code, or the name of the

@@ -19,7 +19,7 @@ loop there, the proactor, has no such cap.)
 
 from __future__ import annotations
 
-#: The soft limit asked for: room for notebook 13's 500 connections, on both ends, and more.
+#: The soft limit asked for: room for notebook 16's 500 connections, on both ends, and more.
 WANTED_OPEN_FILES = 4096
 
 

@@ -112,7 +112,7 @@ def test_every_approach_returns_all_answers_in_order():
 
 
 def test_the_contestants_fit_a_slide_and_checked_keeps_their_signature():
-    # Notebook 13 prints each one with inspect.getsource: short, and the body is the lesson.
+    # Notebook 16 prints each one with inspect.getsource: short, and the body is the lesson.
     for contestant in (bench.status_of, bench.sequential, bench.threads_queue, bench.asyncio_gather):
         assert len(inspect.getsource(contestant).splitlines()) <= 22, contestant.__name__
     assert len(inspect.getsource(bench.ThreadPool).splitlines()) <= 25

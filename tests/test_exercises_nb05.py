@@ -1,205 +1,282 @@
 """The checkers of notebook 05's exercises: the reference passes, the starter is "not started",
-the mistakes a student would make fail with the right message, and a server without counters
-gets a verdict on what can be measured."""
+and the mistakes a student would make fail with the right message."""
 
 from __future__ import annotations
 
 import asyncio
-import time
+import random
 
 import aiohttp
 
 from helpers import checks
 from helpers.exercises import nb05 as check
 
-# ---------------------------------------------------------------- exercise 1: worker_pool
+# ---------------------------------------------------------------- exercise 1: strict_download
 
 
-async def starter_worker_pool(urls, workers=10):
-    """`workers` tasks, one asyncio.Queue(maxsize=workers), one ClientSession; the answers, in order."""
+class DownloadFailed(Exception):
+    def __init__(self, statuses):
+        super().__init__(f"requests failed with statuses {statuses}")
+        self.statuses = statuses
+
+
+async def starter_strict_download(urls):
+    """A TaskGroup of GETs: the JSON answers in order, or DownloadFailed(sorted statuses)."""
     ...  # your code
 
 
-async def task_per_url(urls, workers=10):  # a semaphore and a task per URL: limited, but no pool
-    semaphore = asyncio.Semaphore(workers)
+async def _get(session, url):
+    async with session.get(url) as response:
+        response.raise_for_status()
+        return await response.json()
 
-    async def fetch(session, url):
-        async with semaphore, session.get(url) as response:
-            return await response.json()
 
+async def gather_leaves_them_running(urls):  # the first error is raised; the slow requests run on
     async with aiohttp.ClientSession() as session:
-        return await asyncio.gather(*(fetch(session, url) for url in urls))
+        try:
+            return await asyncio.gather(*(_get(session, url) for url in urls))
+        except aiohttp.ClientResponseError as exc:
+            raise DownloadFailed([exc.status]) from None
 
 
-def _pool(stop: bool, in_order: bool):
-    """A worker pool that may forget to stop its workers, or keep the answers in completion order."""
-
-    async def pool(urls, workers=10):
-        results = [None] * len(urls) if in_order else []
-        q = asyncio.Queue(maxsize=workers)
-
-        async def worker(session):
-            while (item := await q.get()) is not None:
-                i, url = item
-                try:
-                    async with session.get(url) as response:
-                        answer = await response.json()
-                    if in_order:
-                        results[i] = answer
-                    else:
-                        results.append(answer)
-                finally:
-                    q.task_done()
-
-        async with aiohttp.ClientSession() as session:
-            tasks = [asyncio.create_task(worker(session), name=f"worker {k}") for k in range(workers)]
-            for item in enumerate(urls):
-                await q.put(item)
-            await q.join()
-            if stop:
-                for _ in tasks:
-                    await q.put(None)
-                await asyncio.gather(*tasks)
-        return results
-
-    return pool
+async def group_not_caught(urls):  # a TaskGroup, but its ExceptionGroup escapes as it is
+    async with aiohttp.ClientSession() as session, asyncio.TaskGroup() as tg:
+        tasks = [tg.create_task(_get(session, url)) for url in urls]
+    return [task.result() for task in tasks]
 
 
-def _mine() -> set:
-    return {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+def _reference():
+    return checks.load_solution("05", "strict_download")["strict_download"]  # raises its own DownloadFailed
 
 
-def test_worker_pool_reference_passes():
-    ns = checks.load_solution("05", "worker_pool")
-    fb = asyncio.run(check.worker_pool(ns["worker_pool"]))
+def test_strict_download_reference_passes():
+    fb = asyncio.run(check.strict_download(_reference(), DownloadFailed))
     assert fb.status == "passed", fb
-    assert "a pool of 10 workers" in fb.text and "no task left running" in fb.text
+    assert "none left running" in fb.text, fb
 
 
-def test_worker_pool_starter_is_not_started():
-    fb = asyncio.run(check.worker_pool(starter_worker_pool))
+def test_strict_download_reference_passes_with_the_class_it_raises():
+    ns = checks.load_solution("05", "strict_download")
+    fb = asyncio.run(check.strict_download(ns["strict_download"], ns["DownloadFailed"]))
+    assert fb.status == "passed", fb
+
+
+def test_strict_download_starter_is_not_started():
+    fb = asyncio.run(check.strict_download(starter_strict_download, DownloadFailed))
     assert fb.status == "not started", fb
-    assert "Queue(maxsize=workers)" in fb.text
 
 
-def test_worker_pool_rejects_a_task_per_url():
-    fb = asyncio.run(check.worker_pool(task_per_url))
-    assert fb.status == "failed"
-    assert any("100 tasks were alive at once" in f for f in fb.failures), fb
+def test_strict_download_rejects_gather_that_leaves_requests_running():
+    fb = asyncio.run(check.strict_download(gather_leaves_them_running, DownloadFailed))
+    assert fb.status == "failed", fb
+    assert any("still running when it returned" in f for f in fb.failures), fb
 
 
-def test_worker_pool_rejects_workers_left_running_and_cancels_them():
-    async def scenario():
-        fb = await check.worker_pool(_pool(stop=False, in_order=True))
-        return fb, _mine()
-
-    fb, left = asyncio.run(scenario())
-    assert fb.status == "failed"
-    assert any("10 tasks still running after worker_pool returned" in f for f in fb.failures), fb
-    assert not left, f"the check left {left} running"
+def test_strict_download_rejects_an_uncaught_exception_group():
+    fb = asyncio.run(check.strict_download(group_not_caught, DownloadFailed))
+    assert fb.status == "failed", fb
+    assert any("not DownloadFailed" in f and "ExceptionGroup" in f for f in fb.failures), fb
 
 
-def test_worker_pool_rejects_answers_in_completion_order():
-    fb = asyncio.run(check.worker_pool(_pool(stop=True, in_order=False)))
-    assert fb.status == "failed"
-    assert any("out of order" in f for f in fb.failures), fb
+# ---------------------------------------------------------------- exercise 2: polite_download
 
 
-def test_worker_pool_on_a_server_without_counters(remote):
-    ns = checks.load_solution("05", "worker_pool")
-    fb = asyncio.run(check.worker_pool(ns["worker_pool"]))
-    assert fb.status == "passed", fb
-    assert "requests in flight: not measurable on this server" in fb.text
-    assert "connections: not measurable on this server" in fb.text
-    fb = asyncio.run(check.worker_pool(task_per_url))  # the tasks are counted on the client
-    assert fb.status == "failed" and any("100 tasks were alive at once" in f for f in fb.failures), fb
+async def starter_polite_download(urls, limit=10):
+    """One ClientSession, one asyncio.Semaphore(limit); return the answers, in order."""
+    ...  # your code
 
 
-# ---------------------------------------------------------------- exercise 2: rate_limited_download
-
-
-async def starter_rate_limited_download(urls, rate=10):
-    """One ClientSession; at most `rate` requests started per second; the answers, in order."""
-    ...  # your code: the TokenBucket above will help
-
-
-async def with_semaphore(urls, rate=10):  # `rate` in flight: not `rate` per second
-    semaphore = asyncio.Semaphore(rate)
-
+async def semaphore_per_request(urls, limit=10):
     async def fetch(session, url):
-        async with semaphore, session.get(url) as response:
-            response.raise_for_status()
+        async with asyncio.Semaphore(limit), session.get(url) as response:  # a new one each time
             return await response.json()
 
     async with aiohttp.ClientSession() as session:
         return await asyncio.gather(*(fetch(session, url) for url in urls))
 
 
-async def full_bucket(urls, rate=10):  # the solution's bucket, starting with `rate` tokens: a burst
-    ns = checks.load_solution("05", "rate_limited_download")
-    bucket = ns["TokenBucket"](rate, capacity=rate)
+async def session_per_request_with_semaphore(urls, limit=10):
+    semaphore = asyncio.Semaphore(limit)
+
+    async def fetch(url):
+        async with semaphore, aiohttp.ClientSession() as session, session.get(url) as response:
+            return await response.json()
+
+    return await asyncio.gather(*(fetch(url) for url in urls))
+
+
+async def forgets_to_return(urls, limit=10):
+    semaphore = asyncio.Semaphore(limit)
 
     async def fetch(session, url):
-        await bucket.acquire()
+        async with semaphore, session.get(url) as response:
+            return await response.json()
+
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(*(fetch(session, url) for url in urls))
+
+
+def test_polite_download_reference_passes():
+    ns = checks.load_solution("05", "polite_download")
+    fb = asyncio.run(check.polite_download(ns["polite_download"]))
+    assert fb.status == "passed", fb
+
+
+def test_polite_download_starter_is_not_started():
+    fb = asyncio.run(check.polite_download(starter_polite_download))
+    assert fb.status == "not started", fb
+    assert "Semaphore" in fb.text
+
+
+def test_polite_download_rejects_a_semaphore_per_request():
+    fb = asyncio.run(check.polite_download(semaphore_per_request))
+    assert fb.status == "failed"
+    assert any("100 requests were in flight at once; the limit was 10" in f for f in fb.failures), fb
+
+
+def test_polite_download_rejects_a_session_per_request():
+    fb = asyncio.run(check.polite_download(session_per_request_with_semaphore))
+    assert fb.status == "failed"
+    assert any("100 TCP connections carried the requests; expected at most 10" in f for f in fb.failures), fb
+
+
+def test_polite_download_rejects_no_return():
+    fb = asyncio.run(check.polite_download(forgets_to_return))
+    assert any("got None instead of 100 answers" in f for f in fb.failures), fb
+
+
+# ---------------------------------------------------------------- exercise 3: fetch_with_retries
+
+
+async def starter_fetch_with_retries(session, url, attempts=3, attempt_timeout=0.32, backoff=0.05):
+    """GET url and return its JSON; retry 5xx answers and timeouts, up to `attempts` tries."""
+    ...  # your code: start from get_with_retries above
+
+
+async def retries_everything(session, url, attempts=3, attempt_timeout=0.32, backoff=0.05):
+    """The notebook's get_with_retries: any ClientError is retried, and no timeout of its own."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with session.get(url) as response:
+                response.raise_for_status()
+                return await response.json()
+        except (aiohttp.ClientError, TimeoutError):
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+
+
+async def no_jitter(session, url, attempts=3, attempt_timeout=0.32, backoff=0.05):
+    for attempt in range(1, attempts + 1):
+        try:
+            async with asyncio.timeout(attempt_timeout), session.get(url) as response:
+                response.raise_for_status()
+                return await response.json()
+        except aiohttp.ClientResponseError as exc:
+            if exc.status < 500 or attempt == attempts:
+                raise
+        except TimeoutError:
+            if attempt == attempts:
+                raise
+        await asyncio.sleep(backoff * 2 ** (attempt - 1))  # every client waits exactly as long
+
+
+async def swallows_the_last_error(session, url, attempts=3, attempt_timeout=0.32, backoff=0.05):
+    for attempt in range(1, attempts + 1):
+        try:
+            async with asyncio.timeout(attempt_timeout), session.get(url) as response:
+                response.raise_for_status()
+                return await response.json()
+        except aiohttp.ClientResponseError as exc:
+            if exc.status < 500:
+                raise
+        except TimeoutError:
+            pass
+        await asyncio.sleep(backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+    return None  # gave up, quietly: the request is lost
+
+
+def test_fetch_with_retries_reference_passes():
+    ns = checks.load_solution("05", "fetch_with_retries")
+    fb = asyncio.run(check.fetch_with_retries(ns["fetch_with_retries"]))
+    assert fb.status == "passed", fb
+    assert "all 100 requests ended once" in fb.text
+
+
+def test_fetch_with_retries_starter_is_not_started():
+    fb = asyncio.run(check.fetch_with_retries(starter_fetch_with_retries))
+    assert fb.status == "not started", fb
+
+
+def test_fetch_with_retries_rejects_retrying_a_404_and_no_timeout():
+    fb = asyncio.run(check.fetch_with_retries(retries_everything))
+    assert fb.status == "failed"
+    assert any("a 404 was sent 3 times" in f for f in fb.failures), fb
+    assert any("takes 0.5 s, with attempt_timeout=0.1 s" in f for f in fb.failures), fb
+
+
+def test_fetch_with_retries_rejects_a_backoff_without_jitter():
+    fb = asyncio.run(check.fetch_with_retries(no_jitter))
+    assert fb.failures and all("add random jitter" in f for f in fb.failures), fb
+
+
+def test_fetch_with_retries_rejects_a_lost_request():
+    fb = asyncio.run(check.fetch_with_retries(swallows_the_last_error))
+    assert any("ended with None, neither an answer nor an error" in f for f in fb.failures), fb
+    assert any("URL that always answers 503 it returned None" in f for f in fb.failures), fb
+    assert any("then it returned None; when it gives up, it should raise" in f for f in fb.failures), fb
+
+
+def test_fetch_with_retries_reports_a_wrong_signature_in_one_line():
+    async def two_args(session, url):
         async with session.get(url) as response:
             return await response.json()
 
-    async with aiohttp.ClientSession() as session:
-        return await asyncio.gather(*(fetch(session, url) for url in urls))
+    fb = asyncio.run(check.fetch_with_retries(two_args))
+    assert len(fb.failures) == 1, fb
+    assert "raised TypeError" in fb.failures[0] and "unexpected keyword argument 'attempts'" in fb.failures[0]
 
 
-async def loop_with_pauses(urls, rate=10):  # polite, but one at a time: far too slow
-    answers = []
+# ---------------------------------------------------------------- with COURSE_BASE_URL: no counters
+
+
+async def answers_reversed(urls):
     async with aiohttp.ClientSession() as session:
-        for url in urls:
+
+        async def fetch(url):
             async with session.get(url) as response:
-                answers.append(await response.json())
-            await asyncio.sleep(1 / rate)
-    return answers
+                return await response.json()
+
+        return list(reversed(await asyncio.gather(*(fetch(url) for url in urls))))
 
 
-def test_rate_limited_download_reference_passes():
-    ns = checks.load_solution("05", "rate_limited_download")
-    fb = asyncio.run(check.rate_limited_download(ns["rate_limited_download"]))
+def test_strict_download_remote_verdicts(remote):
+    fb = asyncio.run(check.strict_download(_reference(), DownloadFailed))
     assert fb.status == "passed", fb
-    assert "0 answered 429" in fb.text
+    fb = asyncio.run(check.strict_download(answers_reversed, DownloadFailed))
+    assert fb.status == "failed" and any("out of order" in f for f in fb.failures), fb
 
 
-def test_rate_limited_download_starter_is_not_started():
-    fb = asyncio.run(check.rate_limited_download(starter_rate_limited_download))
-    assert fb.status == "not started", fb
-    assert "TokenBucket" in fb.text
-
-
-def test_rate_limited_download_rejects_a_semaphore():
-    fb = asyncio.run(check.rate_limited_download(with_semaphore))
-    assert fb.status == "failed"
-    assert any("with 429 Too Many Requests" in f for f in fb.failures), fb
-
-
-def test_rate_limited_download_rejects_a_burst():
-    fb = asyncio.run(check.rate_limited_download(full_bucket))
-    assert fb.status == "failed"
-    assert any("with 429 Too Many Requests" in f for f in fb.failures), fb
-    assert any("arrived within one second; the limit was 10" in f for f in fb.failures), fb
-
-
-def test_rate_limited_download_rejects_a_loop_with_pauses():
-    start = time.perf_counter()
-    fb = asyncio.run(check.rate_limited_download(loop_with_pauses))
-    assert fb.status == "failed"
-    assert any("allowed is 1.5×" in f for f in fb.failures), fb
-    assert "0 answered 429" in fb.text  # polite: only too slow
-    assert time.perf_counter() - start < 20
-
-
-def test_rate_limited_download_on_a_server_without_counters(remote):
-    ns = checks.load_solution("05", "rate_limited_download")
-    fb = asyncio.run(check.rate_limited_download(ns["rate_limited_download"]))
+def test_polite_download_remote_verdicts(remote):
+    ns = checks.load_solution("05", "polite_download")
+    fb = asyncio.run(check.polite_download(ns["polite_download"]))
     assert fb.status == "passed", fb
-    assert "429 answers: not measurable on this server" in fb.text
-    fb = asyncio.run(check.rate_limited_download(with_semaphore))  # no 429 there: the time tells
+    assert "not measurable" in fb.text and "N × latency / limit" in fb.text, fb
+    # All at once, on 400 requests: under half the time 10 at a time needs, with room for a crowded
+    # machine (100 would leave it about 0.1 s).
+    fb = asyncio.run(check.polite_download(semaphore_per_request, n=400))
     assert fb.status == "failed"
-    assert any("need at least" in f and "more than 10 started within one second" in f for f in fb.failures), (
-        fb
-    )
+    assert any("more than 10 requests were in flight" in f for f in fb.failures), fb
+    assert asyncio.run(check.polite_download(starter_polite_download)).status == "not started"
+
+
+def test_fetch_with_retries_remote_verdicts(remote):
+    ns = checks.load_solution("05", "fetch_with_retries")
+    fb = asyncio.run(check.fetch_with_retries(ns["fetch_with_retries"]))
+    assert fb.status == "passed", fb
+    assert "all 100 requests ended once" in fb.text and "not measurable" in fb.text, fb
+    assert "/status/503" in fb.text, fb  # the stand-ins for the faults this server does not inject
+    fb = asyncio.run(check.fetch_with_retries(retries_everything))  # attempts counted by the client
+    assert any("a 404 was sent 3 times" in f for f in fb.failures), fb
+    fb = asyncio.run(check.fetch_with_retries(swallows_the_last_error))
+    assert any("ended with None, neither an answer nor an error" in f for f in fb.failures), fb

@@ -1,203 +1,205 @@
 """The checkers of notebook 06's exercises: the reference passes, the starter is "not started",
-and the mistakes a student would make fail with the right message."""
+the mistakes a student would make fail with the right message, and a server without counters
+gets a verdict on what can be measured."""
 
 from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
 
 from helpers import checks
 from helpers.exercises import nb06 as check
 
-# ---------------------------------------------------------------- exercise 1: countdown
-
-UNFILLED = {"before the first next()": None, "after the first next()": None, "after list(gen)": None}
-RIGHT = {
-    "before the first next()": "GEN_CREATED",
-    "after the first next()": "suspended",
-    "after list(gen)": "closed",
-}
+# ---------------------------------------------------------------- exercise 1: worker_pool
 
 
-def starter_countdown(n):
-    """Yield n, n-1, ..., 1."""
-    raise NotImplementedError  # your code: a loop with a yield
+async def starter_worker_pool(urls, workers=10):
+    """`workers` tasks, one asyncio.Queue(maxsize=workers), one ClientSession; the answers, in order."""
+    ...  # your code
 
 
-def countdown_as_a_list(n):
-    return list(range(n, 0, -1))
+async def task_per_url(urls, workers=10):  # a semaphore and a task per URL: limited, but no pool
+    semaphore = asyncio.Semaphore(workers)
+
+    async def fetch(session, url):
+        async with semaphore, session.get(url) as response:
+            return await response.json()
+
+    async with aiohttp.ClientSession() as session:
+        return await asyncio.gather(*(fetch(session, url) for url in urls))
 
 
-def countdown_from_zero(n):
-    yield from range(n)
+def _pool(stop: bool, in_order: bool):
+    """A worker pool that may forget to stop its workers, or keep the answers in completion order."""
+
+    async def pool(urls, workers=10):
+        results = [None] * len(urls) if in_order else []
+        q = asyncio.Queue(maxsize=workers)
+
+        async def worker(session):
+            while (item := await q.get()) is not None:
+                i, url = item
+                try:
+                    async with session.get(url) as response:
+                        answer = await response.json()
+                    if in_order:
+                        results[i] = answer
+                    else:
+                        results.append(answer)
+                finally:
+                    q.task_done()
+
+        async with aiohttp.ClientSession() as session:
+            tasks = [asyncio.create_task(worker(session), name=f"worker {k}") for k in range(workers)]
+            for item in enumerate(urls):
+                await q.put(item)
+            await q.join()
+            if stop:
+                for _ in tasks:
+                    await q.put(None)
+                await asyncio.gather(*tasks)
+        return results
+
+    return pool
 
 
-def countdown_forever(n):
-    while n > 0:
-        yield n  # forgot n -= 1
+def _mine() -> set:
+    return {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
 
 
-def test_countdown_reference_passes():
-    ns = checks.load_solution("06", "countdown")
-    fb = check.countdown(ns["countdown"], ns["predicted_states"])
+def test_worker_pool_reference_passes():
+    ns = checks.load_solution("06", "worker_pool")
+    fb = asyncio.run(check.worker_pool(ns["worker_pool"]))
     assert fb.status == "passed", fb
+    assert "a pool of 10 workers" in fb.text and "no task left running" in fb.text
 
 
-def test_countdown_starter_is_not_started():
-    assert check.countdown(starter_countdown, UNFILLED).status == "not started"
-    ns = checks.load_solution("06", "countdown")
-    fb = check.countdown(ns["countdown"], UNFILLED)  # the code is written, the predictions not yet
-    assert fb.status == "not started" and "predicted_states" in fb.text, fb
+def test_worker_pool_starter_is_not_started():
+    fb = asyncio.run(check.worker_pool(starter_worker_pool))
+    assert fb.status == "not started", fb
+    assert "Queue(maxsize=workers)" in fb.text
 
 
-def test_countdown_rejects_a_list():
-    fb = check.countdown(countdown_as_a_list, RIGHT)
-    assert fb.failures == [
-        "countdown(3) returned [3, 2, 1], not a generator: it should yield its values one at a time"
-    ]
-
-
-def test_countdown_rejects_wrong_values():
-    fb = check.countdown(countdown_from_zero, RIGHT)
-    assert any("countdown(3) gave [0, 1, 2]; expected [3, 2, 1]" in f for f in fb.failures), fb
-    fb = check.countdown(countdown_forever, RIGHT)  # never ends: the check takes a few values only
-    assert any("countdown(3) gave [3, 3, 3, 3, 3, 3, 3, …]" in f for f in fb.failures), fb
-
-
-def test_countdown_rejects_running_as_a_prediction():
-    ns = checks.load_solution("06", "countdown")
-    fb = check.countdown(ns["countdown"], {**RIGHT, "after the first next()": "GEN_RUNNING"})
-    assert fb.failures == [
-        "after the first next(): you predicted GEN_RUNNING, the generator was GEN_SUSPENDED"
-    ]
-    fb = check.countdown(ns["countdown"], {**RIGHT, "after list(gen)": "finished"})
-    assert any("'finished' is not a state" in f for f in fb.failures), fb
-
-
-# ---------------------------------------------------------------- exercise 2: slow_only
-
-
-def starter_slow_only(responses, threshold):
-    """Pass on only the responses that took longer than `threshold` seconds."""
-    raise NotImplementedError  # your code: a generator stage, like ok_only above
-
-
-def eager_slow_only(responses, threshold):
-    return [r for r in responses if r.elapsed.total_seconds() > threshold]  # reads every response first
-
-
-def fast_only(responses, threshold):
-    for response in responses:
-        if response.elapsed.total_seconds() < threshold:  # the test the wrong way round
-            yield response
-
-
-def test_slow_only_reference_passes():
-    fb = check.slow_only(checks.load_solution("06", "slow_only")["slow_only"])
-    assert fb.status == "passed", fb
-    assert "URLs were never fetched" in fb.text
-
-
-def test_slow_only_starter_is_not_started():
-    assert check.slow_only(starter_slow_only).status == "not started"
-
-
-def test_slow_only_rejects_an_eager_stage():
-    fb = check.slow_only(eager_slow_only)
+def test_worker_pool_rejects_a_task_per_url():
+    fb = asyncio.run(check.worker_pool(task_per_url))
     assert fb.status == "failed"
-    assert any("slow_only kept pulling after it had them" in f for f in fb.failures), fb
+    assert any("100 tasks were alive at once" in f for f in fb.failures), fb
 
 
-def test_slow_only_rejects_the_fast_responses():
-    fb = check.slow_only(fast_only)
-    assert any("slow_only passed on a response that took" in f for f in fb.failures), fb
+def test_worker_pool_rejects_workers_left_running_and_cancels_them():
+    async def scenario():
+        fb = await check.worker_pool(_pool(stop=False, in_order=True))
+        return fb, _mine()
 
-
-# ---------------------------------------------------------------- exercise 3: MyRange
-
-
-class StarterMyRange:
-    """Iterating over MyRange(n) gives 0, 1, ..., n-1, like myrange(n)."""
-
-    def __init__(self, n):
-        raise NotImplementedError  # your code: keep n, and where you are
-
-    def __iter__(self):
-        raise NotImplementedError  # your code
-
-    def __next__(self):
-        raise NotImplementedError  # your code
-
-
-class NoStopIteration:
-    def __init__(self, n):
-        self.n, self.i = n, 0
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        if self.i < self.n:
-            self.i += 1
-            return self.i - 1
-        # falls off the end: returns None, and a for loop never stops
-
-
-class NoIter:
-    def __init__(self, n):
-        self.n, self.i = n, 0
-
-    def __next__(self):
-        if self.i >= self.n:
-            raise StopIteration
-        self.i += 1
-        return self.i - 1
-
-
-class OneTooMany(NoIter):
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        if self.i > self.n:  # > instead of >=
-            raise StopIteration
-        self.i += 1
-        return self.i - 1
-
-
-def test_myrange_reference_passes():
-    fb = check.MyRange(checks.load_solution("06", "MyRange")["MyRange"])
-    assert fb.status == "passed", fb
-    assert "100,000 items" in fb.text
-
-
-def test_myrange_starter_is_not_started():
-    assert check.MyRange(StarterMyRange).status == "not started"
-    assert check.MyRange(None).status == "not started"
-
-
-def test_myrange_rejects_no_stopiteration():
-    fb = check.MyRange(NoStopIteration)
-    assert any(
-        "next() on MyRange(3) returned None" in f and "raise StopIteration" in f for f in fb.failures
-    ), fb
-
-
-def test_myrange_rejects_a_missing_iter():
-    fb = check.MyRange(NoIter)
-    assert any("iter(MyRange(3)) raised TypeError" in f for f in fb.failures), fb
-
-
-def test_myrange_rejects_one_value_too_many():
-    fb = check.MyRange(OneTooMany)
-    assert any("after [0, 1, 2], next() on MyRange(3) returned 3" in f for f in fb.failures), fb
-
-
-# ---------------------------------------------------------------- with COURSE_BASE_URL: no counters
-
-
-def test_slow_only_remote_verdicts(remote):
-    fb = check.slow_only(checks.load_solution("06", "slow_only")["slow_only"])
-    assert fb.status == "passed", fb
-    assert "not measurable" in fb.text and "URLs were never fetched" in fb.text, fb
-    fb = check.slow_only(eager_slow_only)  # the requests its pipeline sent, counted by the check
+    fb, left = asyncio.run(scenario())
     assert fb.status == "failed"
-    assert any("slow_only kept pulling after it had them" in f for f in fb.failures), fb
-    assert check.slow_only(starter_slow_only).status == "not started"
+    assert any("10 tasks still running after worker_pool returned" in f for f in fb.failures), fb
+    assert not left, f"the check left {left} running"
+
+
+def test_worker_pool_rejects_answers_in_completion_order():
+    fb = asyncio.run(check.worker_pool(_pool(stop=True, in_order=False)))
+    assert fb.status == "failed"
+    assert any("out of order" in f for f in fb.failures), fb
+
+
+def test_worker_pool_on_a_server_without_counters(remote):
+    ns = checks.load_solution("06", "worker_pool")
+    fb = asyncio.run(check.worker_pool(ns["worker_pool"]))
+    assert fb.status == "passed", fb
+    assert "requests in flight: not measurable on this server" in fb.text
+    assert "connections: not measurable on this server" in fb.text
+    fb = asyncio.run(check.worker_pool(task_per_url))  # the tasks are counted on the client
+    assert fb.status == "failed" and any("100 tasks were alive at once" in f for f in fb.failures), fb
+
+
+# ---------------------------------------------------------------- exercise 2: rate_limited_download
+
+
+async def starter_rate_limited_download(urls, rate=10):
+    """One ClientSession; at most `rate` requests started per second; the answers, in order."""
+    ...  # your code: the TokenBucket above will help
+
+
+async def with_semaphore(urls, rate=10):  # `rate` in flight: not `rate` per second
+    semaphore = asyncio.Semaphore(rate)
+
+    async def fetch(session, url):
+        async with semaphore, session.get(url) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    async with aiohttp.ClientSession() as session:
+        return await asyncio.gather(*(fetch(session, url) for url in urls))
+
+
+async def full_bucket(urls, rate=10):  # the solution's bucket, starting with `rate` tokens: a burst
+    ns = checks.load_solution("06", "rate_limited_download")
+    bucket = ns["TokenBucket"](rate, capacity=rate)
+
+    async def fetch(session, url):
+        await bucket.acquire()
+        async with session.get(url) as response:
+            return await response.json()
+
+    async with aiohttp.ClientSession() as session:
+        return await asyncio.gather(*(fetch(session, url) for url in urls))
+
+
+async def loop_with_pauses(urls, rate=10):  # polite, but one at a time: far too slow
+    answers = []
+    async with aiohttp.ClientSession() as session:
+        for url in urls:
+            async with session.get(url) as response:
+                answers.append(await response.json())
+            await asyncio.sleep(1 / rate)
+    return answers
+
+
+def test_rate_limited_download_reference_passes():
+    ns = checks.load_solution("06", "rate_limited_download")
+    fb = asyncio.run(check.rate_limited_download(ns["rate_limited_download"]))
+    assert fb.status == "passed", fb
+    assert "0 answered 429" in fb.text
+
+
+def test_rate_limited_download_starter_is_not_started():
+    fb = asyncio.run(check.rate_limited_download(starter_rate_limited_download))
+    assert fb.status == "not started", fb
+    assert "TokenBucket" in fb.text
+
+
+def test_rate_limited_download_rejects_a_semaphore():
+    fb = asyncio.run(check.rate_limited_download(with_semaphore))
+    assert fb.status == "failed"
+    assert any("with 429 Too Many Requests" in f for f in fb.failures), fb
+
+
+def test_rate_limited_download_rejects_a_burst():
+    fb = asyncio.run(check.rate_limited_download(full_bucket))
+    assert fb.status == "failed"
+    assert any("with 429 Too Many Requests" in f for f in fb.failures), fb
+    assert any("arrived within one second; the limit was 10" in f for f in fb.failures), fb
+
+
+def test_rate_limited_download_rejects_a_loop_with_pauses():
+    start = time.perf_counter()
+    fb = asyncio.run(check.rate_limited_download(loop_with_pauses))
+    assert fb.status == "failed"
+    assert any("allowed is 1.5×" in f for f in fb.failures), fb
+    assert "0 answered 429" in fb.text  # polite: only too slow
+    assert time.perf_counter() - start < 20
+
+
+def test_rate_limited_download_on_a_server_without_counters(remote):
+    ns = checks.load_solution("06", "rate_limited_download")
+    fb = asyncio.run(check.rate_limited_download(ns["rate_limited_download"]))
+    assert fb.status == "passed", fb
+    assert "429 answers: not measurable on this server" in fb.text
+    fb = asyncio.run(check.rate_limited_download(with_semaphore))  # no 429 there: the time tells
+    assert fb.status == "failed"
+    assert any("need at least" in f and "more than 10 started within one second" in f for f in fb.failures), (
+        fb
+    )

@@ -4,178 +4,165 @@ and the mistakes a student would make fail with the right message."""
 from __future__ import annotations
 
 import asyncio
-
-import aiohttp
+import time
 
 from helpers import checks
 from helpers.exercises import nb08 as check
 
-# ---------------------------------------------------------------- exercise 1: items
+
+def _fails_with(fb, text):
+    assert fb.status == "failed", fb
+    assert any(text in failure for failure in fb.failures), fb
 
 
-async def starter_items(session, url, total, per_page):
-    """Yield 0, 1, ..., total - 1; fetch page k (GET url?page=k) when its first item is wanted."""
-    raise NotImplementedError  # your code: a loop over pages, an await, a yield per item
-    yield  # (a yield anywhere makes this an async generator)
+# ---------------------------------------------------------------- exercise 1: predictions
 
 
-async def _page(session, url, k):
-    async with session.get(url, params={"page": k}) as response:
-        return int((await response.json())["args"]["page"])
+def _quick_solution(sleep=0.05):
+    """The reference functions, with a shorter sleep (they read SLEEP from their namespace)."""
+    ns = checks.load_solution("08", "predictions")
+    ns["SLEEP"] = sleep
+    return ns
 
 
-async def eager_items(session, url, total, per_page):
-    firsts = [await _page(session, url, k) * per_page for k in range(-(-total // per_page))]  # all pages
-    for first in firsts:
-        for item in range(first, min(first + per_page, total)):
-            yield item
-
-
-async def item_per_request(session, url, total, per_page):
-    for item in range(total):
-        await _page(session, url, item // per_page)  # a GET for every item, not every page
-        yield item
-
-
-async def prefetching_items(session, url, total, per_page):
-    pages = -(-total // per_page)
-    first = await _page(session, url, 0) * per_page
-    for k in range(pages):
-        following = await _page(session, url, k + 1) * per_page if k + 1 < pages else None  # too early
-        for item in range(first, min(first + per_page, total)):
-            yield item
-        first = following
-
-
-async def returns_a_list(session, url, total, per_page):
-    return [item async for item in eager_items(session, url, total, per_page)]
-
-
-async def never_ends(session, url, total, per_page):
-    k = 0
-    while True:  # forgot the last page
-        first = await _page(session, url, k) * per_page
-        for item in range(first, first + per_page):
-            yield item
-        k += 1
-
-
-def test_items_reference_passes():
-    fb = asyncio.run(check.items(checks.load_solution("08", "items")["items"]))
+def test_predictions_reference_passes():
+    ns = checks.load_solution("08", "predictions")
+    fb = asyncio.run(check.predictions(ns["PREDICTED"], ns["sequential"], ns["concurrent"]))
     assert fb.status == "passed", fb
-    assert "the server counted 2 requests for 6 items" in fb.text, fb
+    assert "sequential(): 5 compute() calls" in fb.text
 
 
-def test_items_starter_is_not_started():
-    assert asyncio.run(check.items(starter_items)).status == "not started"
-    assert asyncio.run(check.items(None)).status == "not started"
+def test_predictions_starter_is_not_started():
+    ns = _quick_solution()
+    starter = {"sequential": None, "concurrent": None}
+    fb = asyncio.run(check.predictions(starter, ns["sequential"], ns["concurrent"]))
+    assert fb.status == "not started", fb
+    assert "PREDICTED" in fb.text
 
 
-def test_items_rejects_eager_and_prefetching_versions():
-    for wrong, count in ((eager_items, 4), (prefetching_items, 3), (item_per_request, 6)):
-        fb = asyncio.run(check.items(wrong))
-        assert fb.status == "failed", (wrong.__name__, fb)
-        assert any(f"the server counted {count} requests for 6 items" in f for f in fb.failures), fb
+def test_predictions_rejects_swapped_predictions():
+    ns = _quick_solution(0.05)  # five pairs: about 0.25 s one after another, 0.05 s together
+    swapped = {"sequential": 0.05, "concurrent": 0.25}
+    fb = asyncio.run(check.predictions(swapped, ns["sequential"], ns["concurrent"]))
+    _fails_with(fb, "sequential: you predicted 50.0 ms, but it took")
+    _fails_with(fb, "concurrent: you predicted 250 ms, but it took")
 
 
-def test_items_rejects_a_coroutine_and_an_endless_generator():
-    fb = asyncio.run(check.items(returns_a_list))
-    assert fb.failures == [
-        "items is an async def without yield: it should be an async generator (async def with yield)"
-    ]
-    fb = asyncio.run(check.items(never_ends))
-    assert fb.status == "failed"
-    assert any("expected 0 to 9, then the end" in f for f in fb.failures), fb
+def test_predictions_rejects_a_missing_or_odd_prediction():
+    ns = _quick_solution()
+    fb = asyncio.run(
+        check.predictions({"sequential": 0.25, "concurrent": None}, ns["sequential"], ns["concurrent"])
+    )
+    _fails_with(fb, 'PREDICTED["concurrent"] is still None')
+    fb = asyncio.run(
+        check.predictions({"sequential": "1.5 s", "concurrent": 0.3}, ns["sequential"], ns["concurrent"])
+    )
+    _fails_with(fb, "write a positive number of seconds")
 
 
-# ---------------------------------------------------------------- exercise 2: LabSession
+# ---------------------------------------------------------------- exercise 2: compute_blocking
+
+SLEEP = 0.05
 
 
-class StarterLabSession:
-    """async with LabSession() as session: an aiohttp.ClientSession, always closed on the way out."""
-
-    async def __aenter__(self):
-        raise NotImplementedError  # your code: create the session, keep it, return it
-
-    async def __aexit__(self, exc_type, exc, tb):
-        raise NotImplementedError  # your code: close it (awaiting); do not swallow exceptions
+async def starter_compute_blocking(x, y):
+    raise NotImplementedError  # compute(), with time.sleep(SLEEP) where it awaits asyncio.sleep
 
 
-class Swallows:
-    async def __aenter__(self):
-        self.session = aiohttp.ClientSession()
-        return self.session
-
-    async def __aexit__(self, exc_type, exc, tb):
-        await self.session.close()
-        return True  # swallows every exception
+async def still_awaits(x, y):  # copied compute() and changed nothing that matters
+    print(f"Compute {x} + {y} ...")
+    await asyncio.sleep(SLEEP)
+    return x + y
 
 
-class ForgetsAwait:
-    async def __aenter__(self):
-        self.session = aiohttp.ClientSession()
-        return self.session
-
-    async def __aexit__(self, exc_type, exc, tb):
-        self.session.close()  # noqa: RUF006 - the mistake: a coroutine, never awaited
+def plain_def(x, y):  # blocking, but not a coroutine function
+    time.sleep(SLEEP)
+    return x + y
 
 
-class ReturnsSelf:
-    async def __aenter__(self):
-        self.session = aiohttp.ClientSession()
-        return self  # `as` gets the LabSession, not the ClientSession
-
-    async def __aexit__(self, exc_type, exc, tb):
-        await self.session.close()
+async def forgets_return(x, y):
+    time.sleep(SLEEP)  # noqa: ASYNC251
 
 
-class ClosesOnlyWithoutError:
-    async def __aenter__(self):
-        self.session = aiohttp.ClientSession()
-        return self.session
-
-    async def __aexit__(self, exc_type, exc, tb):
-        if exc_type is None:  # the mistake: an error leaves the session open
-            await self.session.close()
-
-
-def test_lab_session_reference_passes():
-    fb = asyncio.run(check.LabSession(checks.load_solution("08", "LabSession")["LabSession"]))
+def test_compute_blocking_reference_passes():
+    ns = checks.load_solution("08", "compute_blocking")
+    ns["SLEEP"] = 0.1
+    fb = asyncio.run(check.compute_blocking(ns["compute_blocking"]))
     assert fb.status == "passed", fb
-    assert "after a timeout in the block: the server holds no connection open" in fb.text, fb
+    assert "they ran one after another" in fb.text
 
 
-def test_lab_session_starter_is_not_started():
-    assert asyncio.run(check.LabSession(StarterLabSession)).status == "not started"
-    assert asyncio.run(check.LabSession(None)).status == "not started"
+def test_compute_blocking_starter_is_not_started():
+    fb = asyncio.run(check.compute_blocking(starter_compute_blocking))
+    assert fb.status == "not started", fb
 
 
-def test_lab_session_rejects_the_mistakes():
-    fb = asyncio.run(check.LabSession(Swallows))
-    assert "the exception raised inside the block did not come out: __aexit__ swallowed it" in fb.failures, fb
-    fb = asyncio.run(check.LabSession(ForgetsAwait))
-    assert "after a request: the session was still open" in fb.failures, fb
-    assert any("never awaited" in f for f in fb.failures), fb
-    fb = asyncio.run(check.LabSession(ReturnsSelf))
-    assert any("session.get raised AttributeError" in f for f in fb.failures), fb
-    fb = asyncio.run(check.LabSession(ClosesOnlyWithoutError))
-    assert "after an exception in the block: the session was still open" in fb.failures, fb
+def test_compute_blocking_rejects_a_compute_that_still_awaits():
+    fb = asyncio.run(check.compute_blocking(still_awaits))
+    _fails_with(fb, "they overlapped, so nothing blocked")
+    _fails_with(fb, "it was waiting for timers, not blocked")
 
 
-# ---------------------------------------------------------------- with COURSE_BASE_URL: no counters
+def test_compute_blocking_rejects_a_plain_function_and_a_missing_return():
+    _fails_with(asyncio.run(check.compute_blocking(plain_def)), "compute_blocking is a plain function")
+    _fails_with(asyncio.run(check.compute_blocking(forgets_return)), "returned None, not 3")
 
 
-def test_items_remote_verdicts(remote):
-    fb = asyncio.run(check.items(checks.load_solution("08", "items")["items"]))
+# ---------------------------------------------------------------- exercise 3: run_by_hand
+
+
+def starter_run_by_hand(coro):
+    raise NotImplementedError  # your send(None) loop here
+
+
+def forgets_the_value(coro):
+    while True:
+        try:
+            coro.send(None)
+        except StopIteration:
+            return None
+
+
+def sends_once(coro):
+    return coro.send(None)
+
+
+def swallows_errors(coro):
+    while True:
+        try:
+            coro.send(None)
+        except StopIteration as stop:
+            return stop.value
+        except Exception:
+            return None
+
+
+def iterates(coro):
+    for _ in coro:
+        pass
+
+
+def test_run_by_hand_reference_passes():
+    fb = check.run_by_hand(checks.load_solution("08", "run_by_hand")["run_by_hand"])
     assert fb.status == "passed", fb
-    assert "not measurable" in fb.text and "the session sent 2 requests for 6 items" in fb.text, fb
-    fb = asyncio.run(check.items(eager_items))  # counted where the check's session sends them
-    assert any("the session sent 4 requests for 6 items" in f for f in fb.failures), fb
 
 
-def test_lab_session_remote_verdicts(remote):
-    fb = asyncio.run(check.LabSession(checks.load_solution("08", "LabSession")["LabSession"]))
-    assert fb.status == "passed", fb
-    assert "open connections at the server: not measurable" in fb.text, fb
-    fb = asyncio.run(check.LabSession(ClosesOnlyWithoutError))
-    assert "after an exception in the block: the session was still open" in fb.failures, fb
+def test_run_by_hand_starter_is_not_started():
+    assert check.run_by_hand(starter_run_by_hand).status == "not started"
+
+
+def test_run_by_hand_rejects_a_loop_that_drops_the_value():
+    fb = check.run_by_hand(forgets_the_value)
+    _fails_with(fb, "run_by_hand returned None, not the coroutine's value '5 ticks later'")
+    assert "stop.value" in str(fb)
+
+
+def test_run_by_hand_rejects_a_single_send():
+    fb = check.run_by_hand(sends_once)
+    _fails_with(fb, "run_by_hand raised StopIteration")
+    _fails_with(fb, "while the coroutine was still paused, unfinished")
+
+
+def test_run_by_hand_rejects_swallowed_errors_and_a_for_loop():
+    _fails_with(check.run_by_hand(swallows_errors), "swallowing the coroutine's ValueError")
+    _fails_with(check.run_by_hand(iterates), "TypeError: 'coroutine' object is not iterable")

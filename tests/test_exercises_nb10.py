@@ -10,169 +10,172 @@ import aiohttp
 from helpers import checks
 from helpers.exercises import nb10 as check
 
-# ---------------------------------------------------------------- exercise 1: fetch_with_deadline
+# ---------------------------------------------------------------- exercise 1: items
 
 
-async def starter_fetch_with_deadline(session, url, seconds):
-    """GET url; its JSON, or None when no answer came within `seconds`."""
-    ...  # your code
+async def starter_items(session, url, total, per_page):
+    """Yield 0, 1, ..., total - 1; fetch page k (GET url?page=k) when its first item is wanted."""
+    raise NotImplementedError  # your code: a loop over pages, an await, a yield per item
+    yield  # (a yield anywhere makes this an async generator)
 
 
-async def waits_in_full(session, url, seconds):  # times the request, but never cuts it
-    start = asyncio.get_running_loop().time()
-    async with session.get(url) as response:
-        body = await response.json()
-    return body if asyncio.get_running_loop().time() - start <= seconds else None
+async def _page(session, url, k):
+    async with session.get(url, params={"page": k}) as response:
+        return int((await response.json())["args"]["page"])
 
 
-async def lets_timeout_through(session, url, seconds):
-    async with asyncio.timeout(seconds), session.get(url) as response:
-        return await response.json()
+async def eager_items(session, url, total, per_page):
+    firsts = [await _page(session, url, k) * per_page for k in range(-(-total // per_page))]  # all pages
+    for first in firsts:
+        for item in range(first, min(first + per_page, total)):
+            yield item
 
 
-async def waits_without_cancelling(session, url, seconds):  # asyncio.wait(timeout=) cancels nothing
-    async def get():
-        async with session.get(url) as response:
-            return await response.json()
-
-    task = asyncio.create_task(get())
-    done, _ = await asyncio.wait({task}, timeout=seconds)
-    return task.result() if done else None
+async def item_per_request(session, url, total, per_page):
+    for item in range(total):
+        await _page(session, url, item // per_page)  # a GET for every item, not every page
+        yield item
 
 
-def test_fetch_with_deadline_reference_passes():
-    ns = checks.load_solution("10", "fetch_with_deadline")
-    fb = asyncio.run(check.fetch_with_deadline(ns["fetch_with_deadline"]))
+async def prefetching_items(session, url, total, per_page):
+    pages = -(-total // per_page)
+    first = await _page(session, url, 0) * per_page
+    for k in range(pages):
+        following = await _page(session, url, k + 1) * per_page if k + 1 < pages else None  # too early
+        for item in range(first, min(first + per_page, total)):
+            yield item
+        first = following
+
+
+async def returns_a_list(session, url, total, per_page):
+    return [item async for item in eager_items(session, url, total, per_page)]
+
+
+async def never_ends(session, url, total, per_page):
+    k = 0
+    while True:  # forgot the last page
+        first = await _page(session, url, k) * per_page
+        for item in range(first, first + per_page):
+            yield item
+        k += 1
+
+
+def test_items_reference_passes():
+    fb = asyncio.run(check.items(checks.load_solution("10", "items")["items"]))
     assert fb.status == "passed", fb
-    assert "no request was left running" in fb.text and "in flight" in fb.text, fb
+    assert "the server counted 2 requests for 6 items" in fb.text, fb
 
 
-def test_fetch_with_deadline_starter_is_not_started():
-    fb = asyncio.run(check.fetch_with_deadline(starter_fetch_with_deadline))
-    assert fb.status == "not started", fb
-    assert "asyncio.timeout(seconds)" in fb.text
+def test_items_starter_is_not_started():
+    assert asyncio.run(check.items(starter_items)).status == "not started"
+    assert asyncio.run(check.items(None)).status == "not started"
 
 
-def test_fetch_with_deadline_rejects_waiting_in_full():
-    fb = asyncio.run(check.fetch_with_deadline(waits_in_full))
+def test_items_rejects_eager_and_prefetching_versions():
+    for wrong, count in ((eager_items, 4), (prefetching_items, 3), (item_per_request, 6)):
+        fb = asyncio.run(check.items(wrong))
+        assert fb.status == "failed", (wrong.__name__, fb)
+        assert any(f"the server counted {count} requests for 6 items" in f for f in fb.failures), fb
+
+
+def test_items_rejects_a_coroutine_and_an_endless_generator():
+    fb = asyncio.run(check.items(returns_a_list))
+    assert fb.failures == [
+        "items is an async def without yield: it should be an async generator (async def with yield)"
+    ]
+    fb = asyncio.run(check.items(never_ends))
     assert fb.status == "failed"
-    assert any("were not cut off at `seconds`" in f for f in fb.failures), fb
+    assert any("expected 0 to 9, then the end" in f for f in fb.failures), fb
 
 
-def test_fetch_with_deadline_rejects_a_timeout_let_through():
-    fb = asyncio.run(check.fetch_with_deadline(lets_timeout_through))
-    assert fb.status == "failed"
-    assert any("raised TimeoutError" in f and "return None" in f for f in fb.failures), fb
+# ---------------------------------------------------------------- exercise 2: LabSession
 
 
-def test_fetch_with_deadline_rejects_requests_left_running():
-    fb = asyncio.run(check.fetch_with_deadline(waits_without_cancelling))
-    assert fb.status == "failed"
-    assert any("3 task(s) were still running" in f for f in fb.failures), fb
+class StarterLabSession:
+    """async with LabSession() as session: an aiohttp.ClientSession, always closed on the way out."""
+
+    async def __aenter__(self):
+        raise NotImplementedError  # your code: create the session, keep it, return it
+
+    async def __aexit__(self, exc_type, exc, tb):
+        raise NotImplementedError  # your code: close it (awaiting); do not swallow exceptions
 
 
-def test_fetch_with_deadline_remote_verdicts(remote):
-    ns = checks.load_solution("10", "fetch_with_deadline")
-    fb = asyncio.run(check.fetch_with_deadline(ns["fetch_with_deadline"]))
+class Swallows:
+    async def __aenter__(self):
+        self.session = aiohttp.ClientSession()
+        return self.session
+
+    async def __aexit__(self, exc_type, exc, tb):
+        await self.session.close()
+        return True  # swallows every exception
+
+
+class ForgetsAwait:
+    async def __aenter__(self):
+        self.session = aiohttp.ClientSession()
+        return self.session
+
+    async def __aexit__(self, exc_type, exc, tb):
+        self.session.close()  # noqa: RUF006 - the mistake: a coroutine, never awaited
+
+
+class ReturnsSelf:
+    async def __aenter__(self):
+        self.session = aiohttp.ClientSession()
+        return self  # `as` gets the LabSession, not the ClientSession
+
+    async def __aexit__(self, exc_type, exc, tb):
+        await self.session.close()
+
+
+class ClosesOnlyWithoutError:
+    async def __aenter__(self):
+        self.session = aiohttp.ClientSession()
+        return self.session
+
+    async def __aexit__(self, exc_type, exc, tb):
+        if exc_type is None:  # the mistake: an error leaves the session open
+            await self.session.close()
+
+
+def test_lab_session_reference_passes():
+    fb = asyncio.run(check.LabSession(checks.load_solution("10", "LabSession")["LabSession"]))
     assert fb.status == "passed", fb
-    assert "not measurable on this server" in fb.text, fb
-    fb = asyncio.run(check.fetch_with_deadline(waits_without_cancelling))
-    assert any("still running" in f for f in fb.failures), fb
+    assert "after a timeout in the block: the server holds no connection open" in fb.text, fb
 
 
-# ---------------------------------------------------------------- exercise 2: worker
+def test_lab_session_starter_is_not_started():
+    assert asyncio.run(check.LabSession(StarterLabSession)).status == "not started"
+    assert asyncio.run(check.LabSession(None)).status == "not started"
 
 
-async def starter_worker(urls, results, on_cancel):
-    """GET each url in turn (one session of its own), appending the JSON to results."""
-    ...  # your code
+def test_lab_session_rejects_the_mistakes():
+    fb = asyncio.run(check.LabSession(Swallows))
+    assert "the exception raised inside the block did not come out: __aexit__ swallowed it" in fb.failures, fb
+    fb = asyncio.run(check.LabSession(ForgetsAwait))
+    assert "after a request: the session was still open" in fb.failures, fb
+    assert any("never awaited" in f for f in fb.failures), fb
+    fb = asyncio.run(check.LabSession(ReturnsSelf))
+    assert any("session.get raised AttributeError" in f for f in fb.failures), fb
+    fb = asyncio.run(check.LabSession(ClosesOnlyWithoutError))
+    assert "after an exception in the block: the session was still open" in fb.failures, fb
 
 
-async def swallows(urls, results, on_cancel):
-    async with aiohttp.ClientSession() as session:
-        try:
-            for url in urls:
-                async with session.get(url) as response:
-                    results.append(await response.json())
-        except asyncio.CancelledError:
-            on_cancel(len(results))  # cleans up, then returns: the cancellation is lost
-    return len(results)
+# ---------------------------------------------------------------- with COURSE_BASE_URL: no counters
 
 
-async def no_cleanup(urls, results, on_cancel):
-    async with aiohttp.ClientSession() as session:
-        try:
-            for url in urls:
-                async with session.get(url) as response:
-                    results.append(await response.json())
-        except Exception:  # CancelledError is a BaseException: never caught here
-            on_cancel(len(results))
-            raise
-    return len(results)
-
-
-async def leaves_the_session_open(urls, results, on_cancel):
-    session = aiohttp.ClientSession()
-    try:
-        for url in urls:
-            async with session.get(url) as response:
-                results.append(await response.json())
-    except asyncio.CancelledError:
-        on_cancel(len(results))
-        raise
-    return len(results)
-
-
-async def cleans_up_always(urls, results, on_cancel):
-    async with aiohttp.ClientSession() as session:
-        try:
-            for url in urls:
-                async with session.get(url) as response:
-                    results.append(await response.json())
-        finally:
-            on_cancel(len(results))
-    return len(results)
-
-
-def test_worker_reference_passes():
-    ns = checks.load_solution("10", "worker")
-    fb = asyncio.run(check.worker(ns["worker"]))
+def test_items_remote_verdicts(remote):
+    fb = asyncio.run(check.items(checks.load_solution("10", "items")["items"]))
     assert fb.status == "passed", fb
+    assert "not measurable" in fb.text and "the session sent 2 requests for 6 items" in fb.text, fb
+    fb = asyncio.run(check.items(eager_items))  # counted where the check's session sends them
+    assert any("the session sent 4 requests for 6 items" in f for f in fb.failures), fb
 
 
-def test_worker_starter_is_not_started():
-    fb = asyncio.run(check.worker(starter_worker))
-    assert fb.status == "not started", fb
-    assert "CancelledError" in fb.text
-
-
-def test_worker_rejects_swallowing():
-    fb = asyncio.run(check.worker(swallows))
-    assert fb.status == "failed"
-    assert any("it swallowed the CancelledError" in f for f in fb.failures), fb
-
-
-def test_worker_rejects_no_cleanup():
-    fb = asyncio.run(check.worker(no_cleanup))
-    assert fb.status == "failed"
-    assert any("on_cancel was called 0 times" in f for f in fb.failures), fb
-
-
-def test_worker_rejects_an_open_session():
-    fb = asyncio.run(check.worker(leaves_the_session_open))
-    assert fb.status == "failed"
-    assert any("Unclosed client session" in f for f in fb.failures), fb
-
-
-def test_worker_rejects_cleanup_when_not_cancelled():
-    fb = asyncio.run(check.worker(cleans_up_always))
-    assert fb.status == "failed"
-    assert any("call it only when cancelled" in f for f in fb.failures), fb
-
-
-def test_worker_remote_verdicts(remote):
-    ns = checks.load_solution("10", "worker")
-    fb = asyncio.run(check.worker(ns["worker"]))
+def test_lab_session_remote_verdicts(remote):
+    fb = asyncio.run(check.LabSession(checks.load_solution("10", "LabSession")["LabSession"]))
     assert fb.status == "passed", fb
-    fb = asyncio.run(check.worker(swallows))
-    assert any("swallowed" in f for f in fb.failures), fb
+    assert "open connections at the server: not measurable" in fb.text, fb
+    fb = asyncio.run(check.LabSession(ClosesOnlyWithoutError))
+    assert "after an exception in the block: the session was still open" in fb.failures, fb

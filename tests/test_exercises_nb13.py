@@ -1,178 +1,178 @@
-"""Notebook 13's checkers: the reference solutions pass, the untouched starters are "not started",
-and the mistakes a learner would make fail with the right message."""
+"""The checkers of notebook 13's exercises: the reference passes, the starter is "not started",
+and the mistakes a student would make fail with the right message."""
 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
-import httpx
-import nbformat
-import requests
 
-from helpers import checks, start_server
+from helpers import checks
 from helpers.exercises import nb13 as check
-from tests.notebook_run import NOTEBOOKS
 
-NOTEBOOK = NOTEBOOKS / "13_showdown.ipynb"
-
-
-def _starter(k: int) -> dict:
-    """The k-th exercise's starter cell (0-based), untouched, run with the notebook's imports."""
-    cells = nbformat.read(NOTEBOOK, as_version=4).cells
-    source = [c for c in cells if "exercise" in c.metadata.get("tags", [])][k].source
-    namespace = {"asyncio": asyncio, "aiohttp": aiohttp, "httpx": httpx, "start_server": start_server}
-    exec(compile(source, "<cell>", "exec"), namespace)
-    return namespace
+# ---------------------------------------------------------------- exercise 1: fetch_with_deadline
 
 
-def _failures(fb) -> str:
-    assert fb.status == "failed", fb
-    return "\n".join(fb.failures)
+async def starter_fetch_with_deadline(session, url, seconds):
+    """GET url; its JSON, or None when no answer came within `seconds`."""
+    ...  # your code
 
 
-# --- exercise 1: pool_of_20 ----------------------------------------------------------------------
+async def waits_in_full(session, url, seconds):  # times the request, but never cuts it
+    start = asyncio.get_running_loop().time()
+    async with session.get(url) as response:
+        body = await response.json()
+    return body if asyncio.get_running_loop().time() - start <= seconds else None
 
 
-def test_pool_of_20_accepts_the_solution():
-    fb = check.pool_of_20(checks.load_solution("13", "pool_of_20")["pool_of_20"])
-    assert fb.status == "passed", fb
-    assert "the server saw a peak of 20" in fb.text
+async def lets_timeout_through(session, url, seconds):
+    async with asyncio.timeout(seconds), session.get(url) as response:
+        return await response.json()
 
 
-def test_pool_of_20_says_not_started_on_the_starter():
-    fb = check.pool_of_20(_starter(0)["pool_of_20"])
-    assert fb.status == "not started", fb
-
-
-def test_pool_of_20_rejects_the_default_pool_size():
-    def default_pool(url, n):  # max_workers forgotten: min(32, CPUs + 4) threads
-        with ThreadPoolExecutor() as pool:
-            return list(pool.map(lambda i: requests.get(f"{url}/get?{i}", timeout=10).json(), range(n)))
-
-    failures = _failures(check.pool_of_20(default_pool))
-    assert "requests were in flight at once: the limit of 20 was never used fully" in failures
-
-
-def test_pool_of_20_rejects_status_codes_for_answers():
-    def statuses(url, n):
-        with ThreadPoolExecutor(20) as pool:
-            return list(pool.map(lambda i: requests.get(f"{url}/get?{i}", timeout=10).status_code, range(n)))
-
-    assert "answer 0 is not the lab server's JSON" in _failures(check.pool_of_20(statuses))
-
-
-# --- exercise 2: aiohttp_500 ---------------------------------------------------------------------
-
-
-async def _gather(session, url, n):
-    async def fetch(i):
-        async with session.get(f"{url}/get?{i}") as response:
+async def waits_without_cancelling(session, url, seconds):  # asyncio.wait(timeout=) cancels nothing
+    async def get():
+        async with session.get(url) as response:
             return await response.json()
 
-    return await asyncio.gather(*(fetch(i) for i in range(n)))
+    task = asyncio.create_task(get())
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    return task.result() if done else None
 
 
-def test_aiohttp_500_accepts_the_solution():
-    fb = asyncio.run(check.aiohttp_500(checks.load_solution("13", "aiohttp_500")["aiohttp_500"]))
+def test_fetch_with_deadline_reference_passes():
+    ns = checks.load_solution("13", "fetch_with_deadline")
+    fb = asyncio.run(check.fetch_with_deadline(ns["fetch_with_deadline"]))
     assert fb.status == "passed", fb
-    assert "more than the default connector's 100" in fb.text
+    assert "no request was left running" in fb.text and "in flight" in fb.text, fb
 
 
-def test_aiohttp_500_says_not_started_on_the_starter():
-    fb = asyncio.run(check.aiohttp_500(_starter(1)["aiohttp_500"]))
+def test_fetch_with_deadline_starter_is_not_started():
+    fb = asyncio.run(check.fetch_with_deadline(starter_fetch_with_deadline))
     assert fb.status == "not started", fb
+    assert "asyncio.timeout(seconds)" in fb.text
 
 
-def test_aiohttp_500_rejects_the_default_connector():
-    async def default_connector(url, n):
-        async with aiohttp.ClientSession() as session:
-            return await _gather(session, url, n)
-
-    failures = _failures(asyncio.run(check.aiohttp_500(default_connector)))
-    assert "the default connector's limit is 100" in failures
+def test_fetch_with_deadline_rejects_waiting_in_full():
+    fb = asyncio.run(check.fetch_with_deadline(waits_in_full))
+    assert fb.status == "failed"
+    assert any("were not cut off at `seconds`" in f for f in fb.failures), fb
 
 
-def test_aiohttp_500_rejects_a_session_per_request():
-    async def session_per_request(url, n):
-        async def fetch(i):
-            async with aiohttp.ClientSession() as session, session.get(f"{url}/get?{i}") as response:
-                return await response.json()
-
-        return await asyncio.gather(*(fetch(i) for i in range(n)))
-
-    failures = _failures(asyncio.run(check.aiohttp_500(session_per_request)))
-    assert "1000 TCP connections carried the requests; expected at most 500" in failures
+def test_fetch_with_deadline_rejects_a_timeout_let_through():
+    fb = asyncio.run(check.fetch_with_deadline(lets_timeout_through))
+    assert fb.status == "failed"
+    assert any("raised TimeoutError" in f and "return None" in f for f in fb.failures), fb
 
 
-# --- exercise 3: make_client ---------------------------------------------------------------------
+def test_fetch_with_deadline_rejects_requests_left_running():
+    fb = asyncio.run(check.fetch_with_deadline(waits_without_cancelling))
+    assert fb.status == "failed"
+    assert any("3 task(s) were still running" in f for f in fb.failures), fb
 
 
-def test_make_client_accepts_the_solution():
-    fb = asyncio.run(check.make_client(checks.load_solution("13", "make_client")["make_client"]))
+def test_fetch_with_deadline_remote_verdicts(remote):
+    ns = checks.load_solution("13", "fetch_with_deadline")
+    fb = asyncio.run(check.fetch_with_deadline(ns["fetch_with_deadline"]))
     assert fb.status == "passed", fb
-    assert "the client kept all 100 of its TCP connections open" in fb.text
-    assert "with the default one" in fb.text  # both times are reported
+    assert "not measurable on this server" in fb.text, fb
+    fb = asyncio.run(check.fetch_with_deadline(waits_without_cancelling))
+    assert any("still running" in f for f in fb.failures), fb
 
 
-def test_make_client_says_not_started_on_the_starter():
-    fb = asyncio.run(check.make_client(_starter(2)["make_client"]))
+# ---------------------------------------------------------------- exercise 2: worker
+
+
+async def starter_worker(urls, results, on_cancel):
+    """GET each url in turn (one session of its own), appending the JSON to results."""
+    ...  # your code
+
+
+async def swallows(urls, results, on_cancel):
+    async with aiohttp.ClientSession() as session:
+        try:
+            for url in urls:
+                async with session.get(url) as response:
+                    results.append(await response.json())
+        except asyncio.CancelledError:
+            on_cancel(len(results))  # cleans up, then returns: the cancellation is lost
+    return len(results)
+
+
+async def no_cleanup(urls, results, on_cancel):
+    async with aiohttp.ClientSession() as session:
+        try:
+            for url in urls:
+                async with session.get(url) as response:
+                    results.append(await response.json())
+        except Exception:  # CancelledError is a BaseException: never caught here
+            on_cancel(len(results))
+            raise
+    return len(results)
+
+
+async def leaves_the_session_open(urls, results, on_cancel):
+    session = aiohttp.ClientSession()
+    try:
+        for url in urls:
+            async with session.get(url) as response:
+                results.append(await response.json())
+    except asyncio.CancelledError:
+        on_cancel(len(results))
+        raise
+    return len(results)
+
+
+async def cleans_up_always(urls, results, on_cancel):
+    async with aiohttp.ClientSession() as session:
+        try:
+            for url in urls:
+                async with session.get(url) as response:
+                    results.append(await response.json())
+        finally:
+            on_cancel(len(results))
+    return len(results)
+
+
+def test_worker_reference_passes():
+    ns = checks.load_solution("13", "worker")
+    fb = asyncio.run(check.worker(ns["worker"]))
+    assert fb.status == "passed", fb
+
+
+def test_worker_starter_is_not_started():
+    fb = asyncio.run(check.worker(starter_worker))
     assert fb.status == "not started", fb
+    assert "CancelledError" in fb.text
 
 
-def test_make_client_rejects_keeping_only_20_connections():
-    def defaults_spelled_out():
-        return httpx.AsyncClient(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
-
-    failures = _failures(asyncio.run(check.make_client(defaults_spelled_out)))
-    assert "the client kept 20 of its 100 TCP connections: it had closed 80" in failures
+def test_worker_rejects_swallowing():
+    fb = asyncio.run(check.worker(swallows))
+    assert fb.status == "failed"
+    assert any("it swallowed the CancelledError" in f for f in fb.failures), fb
 
 
-def test_make_client_rejects_returning_the_limits():
-    def limits_only():
-        return httpx.Limits(max_keepalive_connections=100)
-
-    assert "not an httpx.AsyncClient" in _failures(asyncio.run(check.make_client(limits_only)))
-
-
-# --- a server without counters (COURSE_BASE_URL) --------------------------------------------------
+def test_worker_rejects_no_cleanup():
+    fb = asyncio.run(check.worker(no_cleanup))
+    assert fb.status == "failed"
+    assert any("on_cancel was called 0 times" in f for f in fb.failures), fb
 
 
-def test_pool_of_20_remote_verdict(remote):
-    fb = check.pool_of_20(checks.load_solution("13", "pool_of_20")["pool_of_20"])
+def test_worker_rejects_an_open_session():
+    fb = asyncio.run(check.worker(leaves_the_session_open))
+    assert fb.status == "failed"
+    assert any("Unclosed client session" in f for f in fb.failures), fb
+
+
+def test_worker_rejects_cleanup_when_not_cancelled():
+    fb = asyncio.run(check.worker(cleans_up_always))
+    assert fb.status == "failed"
+    assert any("call it only when cancelled" in f for f in fb.failures), fb
+
+
+def test_worker_remote_verdicts(remote):
+    ns = checks.load_solution("13", "worker")
+    fb = asyncio.run(check.worker(ns["worker"]))
     assert fb.status == "passed", fb
-    assert "requests in flight: not measurable" in fb.text and "5 round trips" in fb.text
-
-    def backwards(url, n):
-        with ThreadPoolExecutor(20) as pool:
-            return list(pool.map(lambda i: requests.get(f"{url}/get?{i}", timeout=10).json(), range(n)))[::-1]
-
-    assert "order" in _failures(check.pool_of_20(backwards))
-
-
-def test_aiohttp_500_remote_verdict(remote):
-    fb = asyncio.run(check.aiohttp_500(checks.load_solution("13", "aiohttp_500")["aiohttp_500"]))
-    assert fb.status == "passed", fb
-    assert "not measurable" in fb.text and "counted at this end" in fb.text
-
-    async def default_connector(url, n):  # the default limit: 100 connections
-        async with aiohttp.ClientSession() as session:
-
-            async def one(i):
-                async with session.get(f"{url}/get?{i}") as response:
-                    return await response.json()
-
-            return await asyncio.gather(*(one(i) for i in range(n)))
-
-    assert "the default connector's limit is 100" in _failures(
-        asyncio.run(check.aiohttp_500(default_connector))
-    )
-
-
-def test_make_client_remote_verdict(remote):
-    fb = asyncio.run(check.make_client(checks.load_solution("13", "make_client")["make_client"]))
-    assert fb.status == "passed", fb
-    assert "not measurable" in fb.text and "kept all 100" in fb.text
-    fb = asyncio.run(check.make_client(httpx.AsyncClient))  # the default limits: keeps 20
-    assert "the client kept 20 of its 100 TCP connections" in _failures(fb)
+    fb = asyncio.run(check.worker(swallows))
+    assert any("swallowed" in f for f in fb.failures), fb

@@ -25,7 +25,7 @@ import psutil
 import pytest
 
 from helpers import bench, builds, checks, lab, memory, platforms, server
-from helpers.exercises import nb02, nb09, nb13
+from helpers.exercises import nb02, nb11, nb16
 from helpers.memory import MemorySnapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +151,7 @@ def test_too_many_open_files_in_exercise_13_2_names_the_limit():
     async def aiohttp_500(url, n):
         raise OSError(errno.EMFILE, "Too many open files")
 
-    fb = asyncio.run(nb13.aiohttp_500(aiohttp_500))
+    fb = asyncio.run(nb16.aiohttp_500(aiohttp_500))
     lab.stop_server()
     assert fb.status == "failed", fb.text
     assert f"this kernel may open {platforms.open_file_limit()} files, sockets included" in fb.text
@@ -279,7 +279,7 @@ def test_the_memory_benchmark_starts_fewer_threads_on_macos(monkeypatch, platfor
     ],
 )
 def test_a_socket_call_made_too_early_is_recognised(error, early):
-    assert nb09._too_early(error) is early
+    assert nb11._too_early(error) is early
 
 
 def test_a_socket_call_made_too_early_on_windows(monkeypatch):
@@ -288,8 +288,8 @@ def test_a_socket_call_made_too_early_on_windows(monkeypatch):
     error = OSError(
         10057, "A request to send or receive data was disallowed because the socket is not connected"
     )
-    assert nb09._too_early(error)
-    assert nb09._too_early(BlockingIOError(10035, "A non-blocking socket operation could not be completed"))
+    assert nb11._too_early(error)
+    assert nb11._too_early(BlockingIOError(10035, "A non-blocking socket operation could not be completed"))
 
 
 # ---------------------------------------------------------------- 09: the kernel's loop on Windows
@@ -310,7 +310,7 @@ class IocpProactor:
 
 
 def _run_real_loop_cell(loop, capsys) -> str:
-    exec(compile(_cell("09_event_loop", "c72"), "09:c72", "exec"), {"loop": loop})
+    exec(compile(_cell("11_event_loop", "c72"), "09:c72", "exec"), {"loop": loop})
     return capsys.readouterr().out
 
 

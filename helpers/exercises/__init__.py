@@ -1,4 +1,4 @@
-"""The checkers of the notebooks' exercises, one module per notebook (``nb01`` … ``nb13``).
+"""The checkers of the notebooks' exercises, one module per notebook (``nb01`` … ``nb16``).
 
 A notebook's setup imports its module as ``check``; a check cell then reads
 ``check.polite_download(polite_download)`` (``await`` it when the exercise is

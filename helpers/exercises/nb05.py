@@ -1,48 +1,61 @@
-"""Checkers for the exercises of notebook 05 · Worker pools and rate limits.
+"""Checkers for the exercises of notebook 05 · Robust clients.
 
-1. ``worker_pool`` (main): ``workers`` tasks fed by a bounded ``asyncio.Queue``, one
-   session, the answers in order, and no task left running afterwards.
-2. ``rate_limited_download`` (stretch): at most ``rate`` requests started per second
-   against a lab server that answers 429 past that rate; no 429, the answers in order,
-   and a time close to ``(n - 1) / rate`` plus one round trip.
+1. ``strict_download`` (warm-up): all answers in order through a ``TaskGroup``,
+   or, when requests fail, ``DownloadFailed`` with their statuses, caught with
+   ``except*``, and no request left running.
+2. ``polite_download`` (main): at most ``limit`` requests in flight with one
+   session and an ``asyncio.Semaphore``; all answers, in order.
+3. ``fetch_with_retries`` (stretch): retry 5xx answers and timeouts but not a
+   404, a timeout per attempt, jitter in the backoff, and an accounting of 100
+   requests against a flaky server where none is lost or doubled.
 
-Each checker runs the learner's code against the lab server configured as in the
-exercise's starter cell, and judges it by the server's counters (``peak_in_flight``,
-``connections``, ``rate_limited``, ``peak_per_second``) and by what the client sees
-(answers, order, tasks, time). With ``COURSE_BASE_URL`` set (a server without counters,
-and without a rate limit), they judge the answers, the tasks and the time, and say which
-counter they could not read.
+Each checker runs the learner's code against the lab server configured as in
+the exercise's starter cell, and judges it by the server's counters. With
+``COURSE_BASE_URL`` set (a server without counters), they judge the answers,
+their order, the time against the measured round trip and what the client saw,
+and say which counter they could not read.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
-import os
-import sys
+import statistics
 import time
-from pathlib import Path
+from collections import Counter
+from urllib.parse import urlsplit
+
+import aiohttp
 
 from helpers import checks
 from helpers.checks import (
     Feedback,
-    attempt_async,
     check_answers,
     check_connections,
     check_peak,
     check_time,
     is_stub,
-    unmeasured,
+    query_of,
 )
-from helpers.lab import start_server
+from helpers.exercises.nb04 import _attempt, _settle, _stats
+from helpers.lab import measurable, start_server
 from helpers.timing import format_seconds
 
 NOTEBOOK = "05"
-LATENCY = 0.1  # exercise 1's lab server
-SLOW = 0.3  # exercise 2's lab server: a round trip longer than 1 / rate
-RATE = 10  # exercise 2: requests per second
-EXTRA_TASKS = 3  # tasks allowed beyond the workers at one moment (a producer, aiohttp's own)
-SLOW_EVERY = 7  # exercise 1: every 7th URL asks /delay/{2 × latency}, so that answers finish out of order
+LATENCY = 0.1  # the notebook's lab server (exercises 1 and 2)
+FLAKY = {"latency": 0.05, "jitter": 0.3, "error_rate": 0.5, "seed": 2018}  # exercise 3's server
+ATTEMPT_TIMEOUT = 0.32  # exercise 3's accounting: seconds per attempt (latency + jitter reach 0.35 s)
+
+
+def attempt_timeout(server) -> float:
+    """0.32 s at the lab server; elsewhere at least 3 round trips on a new connection, so that a
+    far server's TCP and TLS set-up do not cut off every attempt."""
+    return ATTEMPT_TIMEOUT if server.has_stats else max(ATTEMPT_TIMEOUT, 3 * server.cold_latency)
+
+
+def stand_ins(timeout: float) -> dict[int, str]:
+    """Exercise 3 on a server that injects no faults: by i % 20, httpbin's own endpoints stand in for
+    them: always a 503, and an answer always slower than the attempt ``timeout``."""
+    return {0: "/status/503", 1: f"/delay/{2 * timeout:.2f}"}
 
 
 def solution(name: str):
@@ -50,244 +63,386 @@ def solution(name: str):
     return checks.solution(NOTEBOOK, name)
 
 
-def _stats(server) -> dict:
-    """The server's counters (each ``n/a`` on a server that keeps none), without a printed note."""
-    return server.stats(note=False)
+def _leftovers(before: set) -> list[asyncio.Task]:
+    """Tasks started since ``before`` that are still pending (other than the current one)."""
+    current = asyncio.current_task()
+    return [t for t in asyncio.all_tasks() if t not in before and t is not current and not t.done()]
 
 
-async def _settle(server, within: float = 3.0) -> dict:
-    """Wait until the server handles no request (abandoned ones finish there), then its stats."""
-    deadline = time.monotonic() + within
-    stats = await asyncio.to_thread(_stats, server)
-    while stats["in_flight"] and time.monotonic() < deadline:  # n/a is falsy: no wait without counters
-        await asyncio.sleep(0.05)
-        stats = await asyncio.to_thread(_stats, server)
-    return stats
+async def _cancel_all(tasks: list[asyncio.Task]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
-class _OwnTimeout(Exception):
-    """Carries a TimeoutError raised by the learner's code past attempt_async's own timeout."""
+async def strict_download(fn, error_class, *, n: int = 20, latency: float = LATENCY) -> Feedback:
+    """Exercise 1: ``fn(urls)`` returns every answer in order, or raises ``error_class(statuses)``.
 
-
-async def _attempt(fn, *args, timeout: float) -> checks.Attempt:  # noqa: ASYNC109
-    """Like :func:`checks.attempt_async`, but a TimeoutError of the learner's own is an error, not a hang."""
-
-    async def guarded():
-        try:
-            value = fn(*args)
-            return await value if inspect.isawaitable(value) else value
-        except TimeoutError as exc:
-            raise _OwnTimeout() from exc
-
-    run = await attempt_async(guarded, timeout=timeout)
-    if isinstance(run.error, _OwnTimeout):
-        run.error = run.error.__cause__
-    return run
-
-
-_NOT_THE_LEARNERS = {
-    str(Path(__file__).resolve().parent.parent),
-    sys.prefix,
-    sys.base_prefix,
-    sys.exec_prefix,
-}
-
-
-def _learners(task: asyncio.Task) -> bool:
-    """True for a task whose coroutine was defined in the learner's code (a notebook cell, a
-    solution file), not in the standard library, an installed package (the kernel's own tasks,
-    aiohttp's) or the helpers."""
-    coro = task.get_coro()
-    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-    if code is None:
-        return False
-    filename = code.co_filename
-    filename = filename if filename.startswith("<") else os.path.abspath(filename)
-    return not any(filename.startswith(prefix) for prefix in _NOT_THE_LEARNERS)
-
-
-class _TaskWatch:
-    """Samples the event loop's tasks while the learner's code runs: the most of the learner's
-    alive at once (tasks that existed before, the kernel's and the watcher excluded), and which
-    are left after."""
-
-    def __init__(self) -> None:
-        self.before = asyncio.all_tasks()
-        self.peak = 0
-        self._task: asyncio.Task | None = None
-
-    def _new(self) -> set[asyncio.Task]:
-        before, watcher = self.before, self._task
-        return {
-            t
-            for t in asyncio.all_tasks()
-            if t not in before and t is not watcher and not t.done() and _learners(t)
-        }
-
-    async def _sample(self) -> None:
-        while True:
-            self.peak = max(self.peak, len(self._new()))
-            await asyncio.sleep(0.005)
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._sample(), name="check: task watch")
-
-    async def stop(self) -> list[asyncio.Task]:
-        """Stop sampling; return the learner's tasks still running (after a moment to finish)."""
-        for _ in range(20):  # tasks that are finishing get a few turns of the loop
-            if not self._new():
-                break
-            await asyncio.sleep(0.01)
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
-        return sorted(self._new(), key=lambda t: t.get_name())
-
-    @staticmethod
-    async def cancel(tasks: list[asyncio.Task]) -> None:
-        """Cancel the tasks the learner's code left running, so that nothing runs on after the check."""
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _task_names(tasks: list[asyncio.Task]) -> str:
-    names = [t.get_name() for t in tasks[:3]]
-    return ", ".join(names) + (f" and {len(tasks) - 3} more" if len(tasks) > 3 else "")
-
-
-async def worker_pool(fn, *, workers: int = 10, n: int = 100, latency: float = LATENCY) -> Feedback:
-    """Exercise 1: ``fn(urls, workers)`` runs a pool of ``workers`` tasks fed by a queue.
-
-    Every ``SLOW_EVERY``-th URL asks ``/delay/{2 × latency}`` instead of ``/get``, so that
-    answers finish out of order. Checks all ``n`` answers in order; a server-side peak of
-    exactly ``workers`` in flight and at most ``workers`` TCP connections; at most ``workers``
-    + a few tasks alive at any moment (a pool, not a task per URL); no task left running when
-    ``fn`` returns (those left are cancelled); and a time within 2 × the requests' total
-    latency / ``workers`` (``server.latency``: the measured round trip on a server without
-    counters, where peak and connections are not measurable).
+    First ``n`` good URLs: all answers, in order. Then ``n`` URLs where ``?3``
+    answers 503 and ``?4`` answers 500 while the others take 1 s (``/delay/1``):
+    ``error_class`` must be raised with ``statuses`` a sorted, non-empty list of
+    those codes (which of the two arrive before the cancel depends on timing), in
+    well under that second, and no task the call started may still be running
+    when it returns (a ``TaskGroup`` cancels them; a bare ``gather`` does not).
     """
-    if not (isinstance(workers, int) and 0 < workers <= n):
-        raise ValueError(f"workers must be an int between 1 and n={n}, not {workers!r}")
-    fb = Feedback(f"Exercise 1 · worker_pool, {workers} workers")
+    fb = Feedback("Exercise 1 · all or nothing")
     if is_stub(fn):
         return fb.not_started(
-            "Write worker_pool(urls, workers=10) in the starter cell: one ClientSession, an "
-            "asyncio.Queue(maxsize=workers) of (index, url), `workers` tasks that take items until a "
-            "sentinel (or Queue.shutdown() on 3.13+), and the answers in order."
+            "Write strict_download(urls) in the starter cell: one ClientSession, a TaskGroup with a task "
+            "per URL, the answers in order; catch `except* aiohttp.ClientResponseError as group` and "
+            "raise DownloadFailed(sorted(e.status for e in group.exceptions))."
         )
     server = start_server(latency=latency)
-    slow = 2 * server.latency  # the /delay endpoint waits this long (plus the network, elsewhere)
-    paths = ["/get" if i % SLOW_EVERY != 3 else f"/delay/{slow:.3f}" for i in range(n)]
-    urls = [f"{server.url}{path}?{i}" for i, path in enumerate(paths)]
-    per_request = [
-        server.latency if path == "/get" else slow + (not server.has_stats) * server.latency for path in paths
-    ]
-    rounds = sum(per_request) / workers / server.latency  # round trips of work per worker
-    ideal = sum(per_request) / workers + server.cold_latency - server.latency  # the first wave connects
-    await asyncio.to_thread(server.reset_stats)
-    watch = _TaskWatch()
-    watch.start()
-    run = await _attempt(fn, urls, workers, timeout=20 * ideal + 10)
-    left = await watch.stop()
-    stats = await _settle(server)
-    if left:
-        fb.fail(
-            f"{len(left)} task{'s' * (len(left) != 1)} still running after worker_pool returned "
-            f"({_task_names(left)}): the check cancelled them"
-        )
-        fb.hint(
-            "Stop every worker before you return: one sentinel each after the work (or q.shutdown() "
-            "on 3.13+), then wait for them, e.g. in a TaskGroup."
-        )
-        await _TaskWatch.cancel(left)
+    good = [f"{server.url}/get?{i}" for i in range(n)]
+    timeout = 20 * server.cold_latency + 10
+    run = await _attempt(fn, good, timeout=timeout)
     if not run.ok:
-        fb.fail(f"worker_pool(urls, {workers}) {run.describe(20 * ideal + 10)}")
-        if run.timed_out:
-            fb.hint("A worker that waits in q.get() forever never returns: did each get its sentinel?")
-        return fb
+        fb.fail(f"strict_download(urls) on {n} good URLs {run.describe(timeout)}")
+        return fb.hint("Return [task.result() for task in tasks] after the TaskGroup's block.")
     check_answers(fb, run.value, [str(i) for i in range(n)])
-    pool = watch.peak <= workers + EXTRA_TASKS
+    slow = 1.0
+    bad = [f"{server.url}/delay/{slow:g}?{i}" for i in range(n)]
+    bad[3], bad[4] = f"{server.url}/status/503?3", f"{server.url}/status/500?4"
+    before = set(asyncio.all_tasks())
+    run = await _attempt(fn, bad, timeout=timeout)
+    leftover = _leftovers(before)
+    await _cancel_all(leftover)
+    await _settle(server, within=slow + 1)
+    if run.ok:
+        fb.fail(f"two requests failed (503 and 500), yet it returned {run.value!r:.60}: raise DownloadFailed")
+        return fb.hint("response.raise_for_status() turns a 5xx into a ClientResponseError.")
+    error = run.error
+    if run.timed_out:
+        fb.fail(f"with two failing requests, strict_download(urls) {run.describe(timeout)}")
+    elif not (isinstance(error, error_class) or type(error).__name__ == error_class.__name__):
+        fb.fail(
+            f"it raised {type(error).__name__}, not DownloadFailed: catch the TaskGroup's ExceptionGroup "
+            "with `except* aiohttp.ClientResponseError as group` and raise DownloadFailed(statuses)"
+        )
+    else:
+        statuses = getattr(error, "statuses", None)
+        right = isinstance(statuses, list) and statuses == sorted(statuses) and set(statuses) <= {500, 503}
+        fb.require(
+            right and bool(statuses),
+            f"it raised DownloadFailed({statuses}): the statuses that failed before the rest were cancelled",
+            f"it raised DownloadFailed({statuses!r:.60}); expected a sorted list of the failed statuses, "
+            "among [500, 503]",
+        )
     fb.require(
-        pool,
-        f"at most {watch.peak} tasks alive at once: a pool of {workers} workers",
-        f"{watch.peak} tasks were alive at once: a pool has {workers} worker tasks, not one task per URL",
+        not leftover and run.elapsed < 0.75 * slow,
+        f"it returned after {format_seconds(run.elapsed)}, every other request cancelled, none left running",
+        f"{len(leftover)} of the requests it started were still running when it returned "
+        f"(after {format_seconds(run.elapsed)}): a failure must cancel the rest",
     )
-    if not pool:
-        fb.hint("Create exactly `workers` tasks; each takes (index, url) items from the queue in a loop.")
-    if not left and pool:
-        fb.ok("no task left running afterwards")
-    if not check_peak(fb, stats, workers, exactly=True):
-        fb.hint(f"{workers} workers, each sending one request at a time: {workers} in flight at once.")
-    check_connections(fb, stats, workers, at_most=True)
-    check_time(fb, run.elapsed, ideal, factor=2.0, what=f"{rounds:.1f} round trips per worker")
+    if leftover:
+        fb.hint("asyncio.gather leaves the other tasks running when one fails; a TaskGroup cancels them.")
     return fb
 
 
-async def rate_limited_download(
-    fn, *, rate: int = RATE, n: int = 20, latency: float = SLOW, factor: float = 1.5
-) -> Feedback:
-    """Exercise 2: ``fn(urls, rate)`` starts at most ``rate`` requests per second.
+async def polite_download(fn, *, limit: int = 10, n: int = 100, latency: float = LATENCY) -> Feedback:
+    """Exercise 2: ``fn(urls, limit=limit)`` keeps at most ``limit`` requests in flight.
 
-    The lab server answers 429 past ``rate`` requests per sliding second. Checks: no 429
-    (``rate_limited``), at most ``rate`` arrivals within one second (``peak_per_second``),
-    all ``n`` answers in order, a time of at least 0.95 × ``(n - 1) / rate`` (faster, the rate
-    was broken: the only evidence on a server without counters) and at most ``factor`` ×
-    ``(n - 1) / rate + one round trip`` (on a new connection, elsewhere).
+    Checks all ``n`` answers in order, a server-side peak of exactly ``limit``
+    in flight, at most ``limit`` TCP connections (one session, reused), and a
+    time within 2 × ``n × latency / limit`` and at least 0.5 s over it (``server.latency``:
+    the measured round trip on a server without counters). There, where neither peak
+    nor connections can be read, a time under half of ``n × latency / limit`` shows
+    more than ``limit`` in flight.
     """
-    if not (isinstance(rate, int) and 0 < rate < n):
-        raise ValueError(f"rate must be an int between 1 and n={n}, not {rate!r}")
-    fb = Feedback(f"Exercise 2 · rate_limited_download, {rate} requests per second")
+    if not (isinstance(limit, int) and 0 < limit <= n):
+        raise ValueError(f"limit must be an int between 1 and n={n}, not {limit!r}")
+    fb = Feedback(f"Exercise 2 · polite_download, at most {limit} in flight")
     if is_stub(fn):
         return fb.not_started(
-            "Write rate_limited_download(urls, rate=10) in the starter cell: one ClientSession, a "
-            "TokenBucket(rate) whose acquire() each request awaits before it starts, gather the answers."
+            "Write polite_download(urls, limit=10) in the starter cell: one aiohttp.ClientSession, "
+            "an asyncio.Semaphore(limit) around each request, gather the answers and return them."
         )
-    server = start_server(latency=latency, rate_limit=rate)
+    server = start_server(latency=latency)
     urls = [f"{server.url}/get?{i}" for i in range(n)]
-    floor = (n - 1) / rate  # n starts, 1 / rate apart
-    ideal = floor + server.cold_latency
-    timeout = 5 * ideal + 10
-    await asyncio.to_thread(server.reset_stats)  # also empties the server's one-second window
-    watch = _TaskWatch()
-    watch.start()
-    run = await _attempt(fn, urls, rate, timeout=timeout)
-    left = await watch.stop()
-    await _TaskWatch.cancel(left)  # nothing of the learner's runs on after the check
-    stats = await _settle(server)
-    refused = stats["rate_limited"]
-    if not unmeasured(fb, stats, "rate_limited", "429 answers"):
-        fb.require(
-            refused == 0,
-            "no request refused (0 answered 429 Too Many Requests)",
-            f"the server refused {refused} request{'s' * (refused != 1)} with 429 Too Many Requests: "
-            f"more than {rate} arrived within one second",
-        )
-        if refused:
-            fb.hint(
-                "Limit the starts per second, not the requests in flight: a Semaphore lets the next "
-                "request go as soon as one ends. A bucket that starts full (capacity = rate) bursts."
-            )
-    if not unmeasured(fb, stats, "peak_per_second", "requests per second"):
-        peak = stats["peak_per_second"]
-        fb.require(
-            peak <= rate,
-            f"at most {peak} requests arrived within one second (the limit: {rate})",
-            f"{peak} requests arrived within one second; the limit was {rate}",
-        )
+    # the first wave opens its connections: over the internet that costs more than a round trip
+    ideal = n * server.latency / limit + server.cold_latency - server.latency
+    timeout = max(20 * ideal, 10.0)
+    server.reset_stats()
+    run = await _attempt(fn, urls, limit=limit, timeout=timeout)
     if not run.ok:
-        fb.fail(f"rate_limited_download(urls, {rate}) {run.describe(timeout)}")
-        return fb
+        fb.fail(f"polite_download(urls, limit={limit}) {run.describe(timeout)}")
+        return fb.hint("Start from limited_by_semaphore above; call it as polite_download(urls, limit=10).")
+    stats = _stats(server)
     check_answers(fb, run.value, [str(i) for i in range(n)])
-    fast = fb.require(
-        run.elapsed >= 0.95 * floor,
-        f"not faster than the rate allows ({format_seconds(run.elapsed)} ≥ "
-        f"(n - 1) / rate = {format_seconds(floor)})",
-        f"took {format_seconds(run.elapsed)}: {n} requests at {rate} per second need at least "
-        f"(n - 1) / rate = {format_seconds(floor)}, so more than {rate} started within one second",
-    )
-    if fast and not check_time(fb, run.elapsed, ideal, factor=factor, what="(n - 1) / rate + one round trip"):
+    too_fast = not _limit_kept(fb, stats, run.elapsed, ideal, limit)  # only where peak is not measurable
+    if too_fast or not check_peak(fb, stats, limit, exactly=True):
         fb.hint(
-            f"A round trip ({server.latency:.2g} s) is longer than 1 / rate: do not wait for an answer "
-            "before the next request starts; pace the starts, let the requests overlap (gather)."
+            "Create ONE Semaphore(limit) per call of polite_download, shared by every request "
+            "(a semaphore created inside each request's coroutine limits nothing), and hold it "
+            "around the whole request: `async with semaphore:` then `async with session.get(...)`."
         )
+    if not check_connections(fb, stats, limit, at_most=True):
+        fb.hint("Open one ClientSession for all the requests: a session per request opens a connection each.")
+    if not too_fast:  # 2 × the ideal, and at least 0.5 s of room for a crowded machine (a fast server)
+        what = f"N × latency / limit = {n} × {server.latency:.3g} / {limit}"
+        what += "" if server.has_stats else " + a new connection's set-up"  # the ideal's two parts
+        check_time(fb, run.elapsed, ideal, factor=round(max(2, 1 + 0.5 / ideal), 1), what=what)
     return fb
+
+
+def _limit_kept(fb: Feedback, stats, elapsed: float, ideal: float, limit: int) -> bool:
+    """Without a peak counter: ``limit`` at a time cannot finish in under half of N × latency / limit."""
+    if measurable(stats["peak_in_flight"]) or elapsed >= 0.5 * ideal:
+        return True
+    fb.note("requests in flight: not measurable on this server (it keeps no counters)")
+    return fb.require(
+        False,
+        "",
+        f"took {format_seconds(elapsed)}, {elapsed / ideal:.2f} × N × latency / limit: faster than "
+        f"{limit} at a time can go, so more than {limit} requests were in flight at once",
+    )
+
+
+def _tracing_session() -> tuple[aiohttp.ClientSession, list[tuple[str, str, float, object]]]:
+    """A session (no timeout of its own) that logs every attempt: (url, event, time, status or error)."""
+    log: list[tuple[str, str, float, object]] = []
+
+    async def on_start(session, context, params):
+        log.append((str(params.url), "start", time.perf_counter(), None))
+
+    async def on_end(session, context, params):
+        log.append((str(params.url), "end", time.perf_counter(), params.response.status))
+
+    async def on_error(session, context, params):
+        log.append((str(params.url), "error", time.perf_counter(), type(params.exception).__name__))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_start)
+    trace.on_request_end.append(on_end)
+    trace.on_request_exception.append(on_error)
+    session = aiohttp.ClientSession(trace_configs=[trace], timeout=aiohttp.ClientTimeout(total=None))
+    return session, log
+
+
+def _starts(log, url: str) -> int:
+    return sum(1 for u, event, _, _ in log if u == url and event == "start")
+
+
+def _sent(server, log, urls: list[str]) -> int:
+    """Requests the server counted since its reset; without counters, the attempts the client traced."""
+    requests = _stats(server)["requests"]
+    return requests if measurable(requests) else sum(_starts(log, u) for u in urls)
+
+
+def _statuses(log, url: str) -> list:
+    """What ended each attempt at ``url``: a status code, or an error's class name (None: cut off)."""
+    ends, current = [], None
+    for u, event, _, what in log:
+        if u != url:
+            continue
+        if event == "start":
+            if current is not None:
+                ends.append(current[0])
+            current = [None]
+        elif current is not None:
+            current[0] = what
+    if current is not None:
+        ends.append(current[0])
+    return ends
+
+
+def _first_gap(log, url: str) -> float | None:
+    """Seconds between the end of the first attempt at ``url`` and the start of the second."""
+    times = [(event, t) for u, event, t, _ in log if u == url]
+    starts = [t for event, t in times if event == "start"]
+    if len(starts) < 2:
+        return None
+    ended = [t for event, t in times if event != "start" and starts[0] <= t <= starts[1]]
+    return starts[1] - (ended[-1] if ended else starts[0])
+
+
+async def fetch_with_retries(fn, *, attempts: int = 3) -> Feedback:
+    """Exercise 3: ``fn(session, url, attempts=, attempt_timeout=, backoff=)`` retries wisely.
+
+    Against the flaky lab server of the starter cell, checks that: a 404 is
+    sent once and raised; a 503 is tried ``attempts`` times, then raised; an
+    attempt slower than ``attempt_timeout`` is cut off and retried; the waits
+    before retries vary (jitter); and, for 100 requests to ``/get``, each ends
+    once, as its own answer or as an exception, after at most ``attempts`` tries.
+    On a server that keeps no counters and injects no faults, the attempts are
+    counted by the client (a traced session), and :func:`stand_ins` give the 100
+    requests their 503s and timeouts.
+    """
+    fb = Feedback("Exercise 3 · better retries")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write fetch_with_retries(session, url, attempts, attempt_timeout, backoff) in the starter "
+            "cell: start from get_with_retries above; retry only 5xx answers and timeouts, cut each "
+            "attempt with asyncio.timeout(attempt_timeout), and add random jitter to the backoff."
+        )
+    server = start_server(**FLAKY)
+    base = server.url
+    await _settle(server)
+    server.reset_stats()
+    session, log = _tracing_session()
+    async with session:
+        # 1. A 404 will be a 404 next time too: one request, then an error.
+        url = f"{base}/status/404"
+        run = await _attempt(
+            fn, session, url, attempts=attempts, attempt_timeout=1.0, backoff=0.05, timeout=10
+        )
+        sent = _sent(server, log, [url])
+        if isinstance(run.error, TypeError):
+            fb.fail(
+                f"fetch_with_retries(session, url, attempts=, attempt_timeout=, backoff=) {run.describe()}"
+            )
+            return fb.hint("Keep the starter's signature: the check passes those three as keywords.")
+        if run.ok:
+            fb.fail(f"for a 404 it returned {run.value!r:.60}: it should raise (response.raise_for_status())")
+        elif run.timed_out:
+            fb.fail(f"for a 404 it {run.describe(10)}; expected an error at once (a ClientResponseError)")
+        if not fb.require(
+            sent == 1,
+            "a 404 was sent once and raised: it would fail again",
+            f"a 404 was sent {sent} times: it will be a 404 next time too, so retry only 5xx and timeouts",
+        ):
+            fb.hint("except aiohttp.ClientResponseError as exc: re-raise at once when exc.status < 500.")
+
+        # 2. A 503 may succeed next time: `attempts` tries, then an error; the waits vary (jitter).
+        calls, retry_backoff = 8, 0.2
+        server.reset_stats()
+        urls = [f"{base}/status/503?call={k}" for k in range(calls)]
+        runs = await asyncio.gather(
+            *(
+                _attempt(fn, session, u, attempts=2, attempt_timeout=1.0, backoff=retry_backoff, timeout=10)
+                for u in urls
+            )
+        )
+        sent = _sent(server, log, urls)
+        returned = [r for r in runs if r.ok]
+        if returned:
+            fb.fail(
+                f"for a URL that always answers 503 it returned {returned[0].value!r:.60}: after the last "
+                "attempt, raise the error"
+            )
+        if not fb.require(
+            sent == 2 * calls,
+            f"each of {calls} URLs answering 503 was tried 2 times with attempts=2 ({sent} requests)",
+            f"{calls} URLs answering 503, with attempts=2: {sent} requests were sent, expected "
+            f"{2 * calls} (a 503 may succeed next time: retry it, up to `attempts` tries)",
+        ):
+            fb.hint("Catch aiohttp.ClientResponseError and retry when exc.status >= 500.")
+        gaps = [g for g in (_first_gap(log, u) for u in urls) if g is not None]
+        if len(gaps) >= 3:
+            gaps.sort()
+            spread = gaps[-2] - gaps[0]  # one wait made longer by a busy machine does not count
+            ms = f"{min(gaps) * 1000:.0f} to {max(gaps) * 1000:.0f} ms"
+            if not fb.require(
+                spread >= max(0.1 * retry_backoff, 0.015),
+                f"with backoff={retry_backoff:g} s, the waits before a retry varied from {ms}: "
+                "jitter, so that clients do not retry in lockstep",
+                f"with backoff={retry_backoff:g} s, the {len(gaps)} waits before a retry were all "
+                f"{statistics.median(gaps) * 1000:.0f} ms ({ms}): add random jitter to the backoff",
+            ):
+                fb.hint("e.g. await asyncio.sleep(backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))")
+
+        # 3. A slow answer: each attempt is cut off after attempt_timeout, then retried.
+        url, cut = f"{base}/delay/0.5", 0.1
+        run = await _attempt(fn, session, url, attempts=2, attempt_timeout=cut, backoff=0.05, timeout=10)
+        tries = _starts(log, url)
+        if run.ok and query_of(run.value) is None:
+            fb.fail(
+                f"a request that takes 0.5 s, attempt_timeout={cut:g} s, attempts=2: {tries} attempt(s), "
+                f"then it returned {run.value!r:.60}; when it gives up, it should raise the last error"
+            )
+        elif run.ok:
+            fb.fail(
+                f"it returned the answer of a request that takes 0.5 s, with attempt_timeout={cut:g} s: "
+                "cut each attempt with `async with asyncio.timeout(attempt_timeout):`"
+            )
+        elif not fb.require(
+            tries == 2,
+            f"an attempt slower than attempt_timeout was cut off after {cut:g} s and retried, "
+            f"then it raised {type(run.error).__name__}",
+            f"a request that takes 0.5 s, attempt_timeout={cut:g} s, attempts=2: {tries} attempt(s) in "
+            f"{format_seconds(run.elapsed)}, then it {run.describe(10)} (expected 2 attempts cut off "
+            f"after {cut:g} s each)",
+        ):
+            fb.hint("A timeout may succeed next time: catch TimeoutError and retry it like a 5xx.")
+
+        # 4. The accounting: 100 requests to the flaky /get, each ends once.
+        await _settle(server)
+        server.reset_stats()
+        n = 100
+        cut = attempt_timeout(server)
+        substitutes = stand_ins(cut)
+        paths = {i: "/get" if server.has_stats else substitutes.get(i % 20, "/get") for i in range(n)}
+        urls = [f"{base}{paths[i]}?{i}" for i in range(n)]
+
+        async def all_requests():
+            calls = (fn(session, u, attempts=attempts, attempt_timeout=cut, backoff=0.05) for u in urls)
+            return await asyncio.gather(*calls, return_exceptions=True)
+
+        run = await _attempt(all_requests, timeout=30)
+    if not run.ok:
+        fb.fail(f"100 requests with gather(..., return_exceptions=True): {run.describe(30)}")
+        return fb
+    stats = await _settle(server)
+    _account(fb, run.value, urls, log, attempts, stats)
+    return fb
+
+
+def _account(fb: Feedback, outcomes, urls, log, attempts: int, stats: dict) -> None:
+    """Each request ends once (its own answer, or an exception after all its tries); say what was seen."""
+    n = len(urls)
+    results, errors, lost, wrong, early, extra = 0, Counter(), [], [], [], []
+    for i, (outcome, url) in enumerate(zip(outcomes, urls, strict=True)):
+        statuses = _statuses(log, url)
+        if len(statuses) > attempts:
+            extra.append(f"?{i} ({len(statuses)} tries)")
+        if isinstance(outcome, BaseException):
+            errors[type(outcome).__name__] += 1
+            last = statuses[-1] if statuses else None
+            if len(statuses) < attempts and not (isinstance(last, int) and last < 500):  # a 5xx or a timeout
+                early.append(f"?{i} after {len(statuses)}")
+        elif outcome is None:
+            lost.append(f"?{i}")
+        elif query_of(outcome) == str(i):
+            results += 1
+            if statuses.count(200) > 1 or (statuses and statuses[-1] != 200):
+                extra.append(f"?{i} (tried again after a 200)")
+        else:
+            got = query_of(outcome)
+            wrong.append(
+                f"?{i} returned " + (f"the answer to ?{got}" if got else f"a {type(outcome).__name__}")
+            )
+    if lost:
+        fb.fail(
+            f"{len(lost)} of {n} requests ended with None, neither an answer nor an error (first: "
+            f"{lost[0]}): after the last attempt, raise, so that gather records the error"
+        )
+    if wrong:
+        fb.fail(f"{len(wrong)} requests did not return their own answer's JSON (first: {wrong[0]})")
+    if not lost and not wrong:
+        kinds = ", ".join(f"{name} × {count}" for name, count in errors.most_common()) or "none"
+        fb.ok(
+            f"all {n} requests ended once: {results} with their own answer, "
+            f"{sum(errors.values())} with a recorded error ({kinds})"
+        )
+    fb.require(
+        not extra,
+        f"no request was tried more than attempts={attempts} times, nor after it succeeded",
+        f"{len(extra)} requests were tried too often (first: {extra[0] if extra else ''})",
+    )
+    if early:
+        fb.fail(f"{len(early)} requests gave up before attempts={attempts} tries (first: {early[0]})")
+    tries = sum(len(_statuses(log, u)) for u in urls)
+    seen_503 = sum(_statuses(log, u).count(503) for u in urls)
+    if checks.unmeasured(fb, stats, "requests", "requests and 503s at the server"):
+        stood_in = Counter(urlsplit(u).path for u in urls if not urlsplit(u).path.endswith("/get"))
+        used = ", ".join(f"{count} of {path}" for path, count in sorted(stood_in.items()))
+        fb.note(
+            f"{tries} attempts = {n} first attempts + {tries - n} retries; this server injects no "
+            f"faults, so httpbin's own endpoints stood in ({used}): the client saw {seen_503} 503s"
+        )
+        return
+    fb.note(
+        f"{tries} attempts = {n} first attempts + {tries - n} retries; the server counted "
+        f"{stats['requests']} requests and injected {stats['errors_injected']} 503s, of which the client "
+        f"saw {seen_503} (an attempt cut off by its timeout never reads its 503)"
+    )

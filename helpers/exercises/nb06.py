@@ -1,31 +1,48 @@
-"""Checkers for the exercises of notebook 06 · Generators.
+"""Checkers for the exercises of notebook 06 · Worker pools and rate limits.
 
-1. ``countdown`` (warm-up): a generator yielding ``n, n-1, …, 1``, and the
-   learner's predictions of its states (``inspect.getgeneratorstate``).
-2. ``slow_only`` (main): a lazy filtering stage in the URL pipeline; the lab
-   server's request count shows whether it stops pulling when the consumer stops.
-3. ``MyRange`` (stretch): a class with ``__iter__`` and ``__next__`` that gives
-   the same values as ``range(n)`` and ends with ``StopIteration``.
+1. ``worker_pool`` (main): ``workers`` tasks fed by a bounded ``asyncio.Queue``, one
+   session, the answers in order, and no task left running afterwards.
+2. ``rate_limited_download`` (stretch): at most ``rate`` requests started per second
+   against a lab server that answers 429 past that rate; no 429, the answers in order,
+   and a time close to ``(n - 1) / rate`` plus one round trip.
+
+Each checker runs the learner's code against the lab server configured as in the
+exercise's starter cell, and judges it by the server's counters (``peak_in_flight``,
+``connections``, ``rate_limited``, ``peak_per_second``) and by what the client sees
+(answers, order, tasks, time). With ``COURSE_BASE_URL`` set (a server without counters,
+and without a rate limit), they judge the answers, the tasks and the time, and say which
+counter they could not read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-import itertools
-import random
+import os
 import sys
 import time
+from pathlib import Path
 
 from helpers import checks
-from helpers.checks import Feedback, attempt, is_stub
-from helpers.lab import measurable, start_server
+from helpers.checks import (
+    Feedback,
+    attempt_async,
+    check_answers,
+    check_connections,
+    check_peak,
+    check_time,
+    is_stub,
+    unmeasured,
+)
+from helpers.lab import start_server
 from helpers.timing import format_seconds
 
 NOTEBOOK = "06"
-SLOW_SERVER = {"latency": 0.05, "jitter": 0.1}  # exercise 2's lab server, as its starter starts it
-SLOW_DELAY = 0.1  # on a server without jitter of ours: a third of the requests ask httpbin's /delay/0.1
-MOMENTS = ("before the first next()", "after the first next()", "after list(gen)")
-STATES = ("GEN_CREATED", "GEN_RUNNING", "GEN_SUSPENDED", "GEN_CLOSED")
+LATENCY = 0.1  # exercise 1's lab server
+SLOW = 0.3  # exercise 2's lab server: a round trip longer than 1 / rate
+RATE = 10  # exercise 2: requests per second
+EXTRA_TASKS = 3  # tasks allowed beyond the workers at one moment (a producer, aiohttp's own)
+SLOW_EVERY = 7  # exercise 1: every 7th URL asks /delay/{2 × latency}, so that answers finish out of order
 
 
 def solution(name: str):
@@ -33,314 +50,244 @@ def solution(name: str):
     return checks.solution(NOTEBOOK, name)
 
 
-def _show(values, limit: int) -> str:
-    """``[3, 2, 1]``, or ``[3, 3, 3, 3, …]`` when a generator gave more than ``limit`` values."""
-    values = list(values)
-    if len(values) > limit:
-        return "[" + ", ".join(repr(v) for v in values[:limit]) + ", …]"
-    return repr(values)
+def _stats(server) -> dict:
+    """The server's counters (each ``n/a`` on a server that keeps none), without a printed note."""
+    return server.stats(note=False)
 
 
-def _state_name(prediction) -> str | None:
-    """``"created"``, ``"GEN_CREATED"`` or ``inspect.GEN_CREATED`` → ``"GEN_CREATED"``; else None."""
-    if not isinstance(prediction, str):
-        return None
-    name = prediction.strip().upper().replace(" ", "_")
-    name = name if name.startswith("GEN_") else "GEN_" + name
-    return name if name in STATES else None
+async def _settle(server, within: float = 3.0) -> dict:
+    """Wait until the server handles no request (abandoned ones finish there), then its stats."""
+    deadline = time.monotonic() + within
+    stats = await asyncio.to_thread(_stats, server)
+    while stats["in_flight"] and time.monotonic() < deadline:  # n/a is falsy: no wait without counters
+        await asyncio.sleep(0.05)
+        stats = await asyncio.to_thread(_stats, server)
+    return stats
 
 
-def countdown(fn, predicted_states=None) -> Feedback:
-    """Exercise 1: ``fn(n)`` is a generator giving ``n, n-1, …, 1``; the predicted states are right.
+class _OwnTimeout(Exception):
+    """Carries a TimeoutError raised by the learner's code past attempt_async's own timeout."""
 
-    ``predicted_states`` maps each of :data:`MOMENTS` to a state name (``"GEN_CREATED"``
-    or ``"created"``…). The states are measured on the learner's ``countdown(3)``.
+
+async def _attempt(fn, *args, timeout: float) -> checks.Attempt:  # noqa: ASYNC109
+    """Like :func:`checks.attempt_async`, but a TimeoutError of the learner's own is an error, not a hang."""
+
+    async def guarded():
+        try:
+            value = fn(*args)
+            return await value if inspect.isawaitable(value) else value
+        except TimeoutError as exc:
+            raise _OwnTimeout() from exc
+
+    run = await attempt_async(guarded, timeout=timeout)
+    if isinstance(run.error, _OwnTimeout):
+        run.error = run.error.__cause__
+    return run
+
+
+_NOT_THE_LEARNERS = {
+    str(Path(__file__).resolve().parent.parent),
+    sys.prefix,
+    sys.base_prefix,
+    sys.exec_prefix,
+}
+
+
+def _learners(task: asyncio.Task) -> bool:
+    """True for a task whose coroutine was defined in the learner's code (a notebook cell, a
+    solution file), not in the standard library, an installed package (the kernel's own tasks,
+    aiohttp's) or the helpers."""
+    coro = task.get_coro()
+    code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+    if code is None:
+        return False
+    filename = code.co_filename
+    filename = filename if filename.startswith("<") else os.path.abspath(filename)
+    return not any(filename.startswith(prefix) for prefix in _NOT_THE_LEARNERS)
+
+
+class _TaskWatch:
+    """Samples the event loop's tasks while the learner's code runs: the most of the learner's
+    alive at once (tasks that existed before, the kernel's and the watcher excluded), and which
+    are left after."""
+
+    def __init__(self) -> None:
+        self.before = asyncio.all_tasks()
+        self.peak = 0
+        self._task: asyncio.Task | None = None
+
+    def _new(self) -> set[asyncio.Task]:
+        before, watcher = self.before, self._task
+        return {
+            t
+            for t in asyncio.all_tasks()
+            if t not in before and t is not watcher and not t.done() and _learners(t)
+        }
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, len(self._new()))
+            await asyncio.sleep(0.005)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._sample(), name="check: task watch")
+
+    async def stop(self) -> list[asyncio.Task]:
+        """Stop sampling; return the learner's tasks still running (after a moment to finish)."""
+        for _ in range(20):  # tasks that are finishing get a few turns of the loop
+            if not self._new():
+                break
+            await asyncio.sleep(0.01)
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        return sorted(self._new(), key=lambda t: t.get_name())
+
+    @staticmethod
+    async def cancel(tasks: list[asyncio.Task]) -> None:
+        """Cancel the tasks the learner's code left running, so that nothing runs on after the check."""
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _task_names(tasks: list[asyncio.Task]) -> str:
+    names = [t.get_name() for t in tasks[:3]]
+    return ", ".join(names) + (f" and {len(tasks) - 3} more" if len(tasks) > 3 else "")
+
+
+async def worker_pool(fn, *, workers: int = 10, n: int = 100, latency: float = LATENCY) -> Feedback:
+    """Exercise 1: ``fn(urls, workers)`` runs a pool of ``workers`` tasks fed by a queue.
+
+    Every ``SLOW_EVERY``-th URL asks ``/delay/{2 × latency}`` instead of ``/get``, so that
+    answers finish out of order. Checks all ``n`` answers in order; a server-side peak of
+    exactly ``workers`` in flight and at most ``workers`` TCP connections; at most ``workers``
+    + a few tasks alive at any moment (a pool, not a task per URL); no task left running when
+    ``fn`` returns (those left are cancelled); and a time within 2 × the requests' total
+    latency / ``workers`` (``server.latency``: the measured round trip on a server without
+    counters, where peak and connections are not measurable).
     """
-    fb = Feedback("Exercise 1 · countdown and its states")
-    predicted = dict(predicted_states or {})
+    if not (isinstance(workers, int) and 0 < workers <= n):
+        raise ValueError(f"workers must be an int between 1 and n={n}, not {workers!r}")
+    fb = Feedback(f"Exercise 1 · worker_pool, {workers} workers")
     if is_stub(fn):
         return fb.not_started(
-            "Write countdown(n) in the starter cell: a loop that yields n, then n - 1, … down to 1 "
-            "(and fill in predicted_states before you run it)."
+            "Write worker_pool(urls, workers=10) in the starter cell: one ClientSession, an "
+            "asyncio.Queue(maxsize=workers) of (index, url), `workers` tasks that take items until a "
+            "sentinel (or Queue.shutdown() on 3.13+), and the answers in order."
         )
-    made = attempt(fn, 3, timeout=5)
-    if not made.ok:
-        fb.fail(f"countdown(3) {made.describe(5)}")
-        return fb.hint("countdown(3) should only create a generator: its body runs at the first next().")
-    gen = made.value
-    if not inspect.isgenerator(gen):
-        shown = _show(gen, 10) if isinstance(gen, (list, tuple)) else type(gen).__name__
-        fb.fail(f"countdown(3) returned {shown}, not a generator: it should yield its values one at a time")
-        return fb.hint("Put a `yield` inside the loop (and no `return` of a list).")
-    # The states of countdown(3), measured.
-    states = [inspect.getgeneratorstate(gen)]
-    first = attempt(next, gen, None, timeout=5)
-    states.append(inspect.getgeneratorstate(gen))
-    rest = attempt(lambda: list(itertools.islice(gen, 10)), timeout=5)
-    states.append(inspect.getgeneratorstate(gen))
-    if not (first.ok and rest.ok):
-        fb.fail(f"running countdown(3) {(first if not first.ok else rest).describe(5)}")
-        return fb
-    # The values, for a few n.
-    for n in (3, 1, 0, 5):
-        got = attempt(lambda n=n: list(itertools.islice(fn(n), n + 5)), timeout=5)
-        want = list(range(n, 0, -1))
-        if not got.ok:
-            fb.fail(f"list(countdown({n})) {got.describe(5)}")
-            break
-        if got.value != want:
-            fb.fail(f"countdown({n}) gave {_show(got.value, n + 4)}; expected {want}")
-            if len(got.value) > n:
-                fb.hint("Does the loop variable go down at each step? A loop that never ends never closes.")
-            else:
-                fb.hint("Count from n down to 1: n first, 1 last, and never 0.")
-            break
-    else:
-        fb.ok("countdown(n) yields n, n-1, …, 1 (tried n = 3, 1, 0, 5), one at a time")
-    fb.note("countdown(3) went through " + " → ".join(states))
-    # The predictions.
-    missing = [m for m in MOMENTS if predicted.get(m) is None]
-    if missing:
-        return fb.not_started(
-            f"Now write your predictions in predicted_states (missing: {', '.join(missing)}), "
-            "then run this check again."
+    server = start_server(latency=latency)
+    slow = 2 * server.latency  # the /delay endpoint waits this long (plus the network, elsewhere)
+    paths = ["/get" if i % SLOW_EVERY != 3 else f"/delay/{slow:.3f}" for i in range(n)]
+    urls = [f"{server.url}{path}?{i}" for i, path in enumerate(paths)]
+    per_request = [
+        server.latency if path == "/get" else slow + (not server.has_stats) * server.latency for path in paths
+    ]
+    rounds = sum(per_request) / workers / server.latency  # round trips of work per worker
+    ideal = sum(per_request) / workers + server.cold_latency - server.latency  # the first wave connects
+    await asyncio.to_thread(server.reset_stats)
+    watch = _TaskWatch()
+    watch.start()
+    run = await _attempt(fn, urls, workers, timeout=20 * ideal + 10)
+    left = await watch.stop()
+    stats = await _settle(server)
+    if left:
+        fb.fail(
+            f"{len(left)} task{'s' * (len(left) != 1)} still running after worker_pool returned "
+            f"({_task_names(left)}): the check cancelled them"
         )
-    expected = ["GEN_CREATED", "GEN_SUSPENDED", "GEN_CLOSED"]  # those of a countdown that works
-    seen = "the generator was" if states == expected else "a countdown(3) that works is"
-    for moment, state in zip(MOMENTS, expected, strict=True):
-        guess = _state_name(predicted[moment])
-        if guess is None:
-            fb.fail(f"{moment}: {predicted[moment]!r} is not a state; write one of {', '.join(STATES)}")
-        elif fb.require(
-            guess == state,
-            f"{moment}: {state}, as you predicted",
-            f"{moment}: you predicted {guess}, {seen} {state}",
-        ):
-            continue
-        elif guess == "GEN_RUNNING":
-            fb.hint(
-                "GEN_RUNNING is seen only from inside the body, while it runs; next() has returned by then."
-            )
-        else:
-            fb.hint(
-                {
-                    "GEN_CREATED": "countdown(3) runs none of its body: it waits for the first next().",
-                    "GEN_SUSPENDED": "After next() the body is paused at its yield, its locals kept.",
-                    "GEN_CLOSED": "list() runs the body to its end (StopIteration): nothing is left to run.",
-                }[state]
-            )
-    return fb
-
-
-def slow_only(fn, *, threshold: float = 0.1, take: int = 3, n: int = 100) -> Feedback:
-    """Exercise 2: ``fn(responses, threshold)`` passes on only the slow responses, lazily.
-
-    The check builds the pipeline ``make_urls → fetch_each → slow_only → take 3``
-    against the lab server of the starter cell (``latency=0.05, jitter=0.1``), and
-    checks that the 3 responses passed on are the first 3 slower than
-    ``threshold``, in order, and that the server saw only the requests needed to
-    find them: a lazy stage stops pulling when the consumer stops.
-
-    On a server that keeps no counters (``COURSE_BASE_URL``), a random third of
-    the requests ask ``/delay/0.1``, ``threshold`` is the measured round trip +
-    0.05 s, and the requests are counted where the check's ``fetch_each`` sends them.
-    """
-    fb = Feedback("Exercise 2 · slow_only, a lazy filtering stage")
-    if is_stub(fn):
-        return fb.not_started(
-            "Write slow_only(responses, threshold) in the starter cell: loop over responses and yield "
-            "only those whose response.elapsed.total_seconds() is above threshold."
+        fb.hint(
+            "Stop every worker before you return: one sentinel each after the work (or q.shutdown() "
+            "on 3.13+), then wait for them, e.g. in a TaskGroup."
         )
-    import requests
-
-    server = start_server(**SLOW_SERVER)
-    if not server.has_stats:  # no jitter of ours: httpbin's /delay makes some requests slow
-        threshold = server.latency + SLOW_DELAY / 2
-        paths = [f"/delay/{SLOW_DELAY:g}" if random.random() < 1 / 3 else "/get" for _ in range(n)]
-    else:
-        paths = ["/get"] * n
-    extra_allowed = 10  # pulls past the point where a lazy stage would have stopped (then: cut)
-    fetched, delivered, cut = [], [], []
-
-    def is_slow(response) -> bool:
-        return response.elapsed.total_seconds() > threshold
-
-    def fetch_each(session):
-        extra = 0
-        for i in range(n):
-            if sum(map(is_slow, fetched)) >= take and len(delivered) < take:
-                extra += 1  # the stage already had what the consumer wants, and asks for more
-                if extra > extra_allowed:
-                    cut.append(i)
-                    return  # stop feeding it: the rest would only confirm it
-            response = session.get(f"{server.url}{paths[i]}?{i}")
-            fetched.append(response)
-            yield response
-
-    def consume():
-        with requests.Session() as session:
-            responses = fetch_each(session)
-            try:
-                for response in itertools.islice(fn(responses, threshold), take):
-                    delivered.append(response)
-            finally:
-                responses.close()
-
-    server.reset_stats()
-    run = attempt(consume, timeout=60)
+        await _TaskWatch.cancel(left)
     if not run.ok:
-        fb.fail(f"the pipeline with slow_only(responses, {threshold:.3g}) {run.describe(60)}")
-        return fb.hint("slow_only(responses, threshold) loops over responses and yields some of them.")
-    requests_seen = server.stats(note=False)["requests"]
-    seen_by = "the server saw"
-    if not measurable(requests_seen):
-        fb.note("requests at the server: not measurable on this server (it keeps no counters)")
-        requests_seen, seen_by = len(fetched), "the pipeline sent"  # counted by the check's fetch_each
-    slow = [r for r in fetched if is_slow(r)]
-    expected = slow[:take]
-    needed = fetched.index(expected[-1]) + 1 if len(expected) == take else len(fetched)
-    # What it passed on.
-    wrong = next((r for r in delivered if not any(r is f for f in fetched)), None)
-    fast = next((r for r in delivered if wrong is None and not is_slow(r)), None)
-    if wrong is not None:
-        fb.fail(f"slow_only passed on a {type(wrong).__name__}: it should pass on the responses themselves")
-    elif fast is not None:
-        fb.fail(
-            f"slow_only passed on a response that took {fast.elapsed.total_seconds():.3f} s: "
-            f"only those over {threshold:.3g} s should pass"
-        )
-        fb.hint("Compare response.elapsed.total_seconds() with threshold: > keeps the slow ones.")
-    elif len(delivered) < len(expected):
-        fb.fail(
-            f"slow_only passed on only {len(delivered)} of the {len(slow)} responses over {threshold:.3g} s "
-            f"among the {len(fetched)} it read"
-        )
-    else:
-        fb.require(
-            all(a is b for a, b in zip(delivered, expected, strict=True)),
-            f"passed on the first {take} responses slower than {threshold:.3g} s, in order "
-            f"({', '.join(f'{r.elapsed.total_seconds():.3f} s' for r in delivered)})",
-            f"passed on {take} slow responses, but not the first {take} in order",
-        )
-    # How many it pulled (judged only when it passed on the right responses).
-    if fb.failures:
-        fb.note(
-            f"{seen_by} {requests_seen} requests; the first {take} slow responses "
-            f"were among the first {needed}"
-        )
-    elif fb.require(
-        requests_seen == needed,
-        f"{seen_by} {requests_seen} requests: exactly the {needed} needed to find {take} slow ones; "
-        f"the other {n - requests_seen} URLs were never fetched",
-        f"{seen_by} {requests_seen} requests, but the first {take} slow responses were among the "
-        f"first {needed}: slow_only kept pulling after it had them"
-        + (f" (the check stopped feeding it after {extra_allowed} more)" if cut else ""),
-    ):
-        fb.note("run the check again: the number of requests changes from run to run — why?")
-    else:
-        fb.hint("yield each slow response as soon as you see it; no list(...), sorted(...) or len(...).")
-    return fb
-
-
-def _myrange(n):
-    i = 0
-    while i < n:
-        yield i
-        i += 1
-
-
-def MyRange(cls) -> Feedback:  # noqa: N802 - named after the class the learner writes
-    """Exercise 3: ``cls(n)`` is an iterator over ``0, 1, …, n-1`` (``__iter__`` returns it,
-    ``__next__`` gives the values, then raises ``StopIteration`` and keeps raising it).
-    Notes the time to iterate over 100,000 items, and the sizes, beside the generator ``myrange``.
-    """
-    fb = Feedback("Exercise 3 · MyRange, a class instead")
-    methods = vars(cls) if isinstance(cls, type) else {}
-    if all(name not in methods or is_stub(methods[name]) for name in ("__init__", "__iter__", "__next__")):
-        return fb.not_started(
-            "Write class MyRange in the starter cell: __init__(self, n) keeps n and a counter, "
-            "__iter__ returns self, __next__ returns the next value or raises StopIteration."
-        )
-    made = attempt(cls, 3, timeout=5)
-    if made.not_implemented:
-        return fb.not_started("Write __init__, __iter__ and __next__ in the starter cell.")
-    if not made.ok:
-        fb.fail(f"MyRange(3) {made.describe(5)}")
+        fb.fail(f"worker_pool(urls, {workers}) {run.describe(20 * ideal + 10)}")
+        if run.timed_out:
+            fb.hint("A worker that waits in q.get() forever never returns: did each get its sentinel?")
         return fb
-    obj = made.value
-    it = attempt(iter, obj, timeout=5)
-    if not it.ok:
-        fb.fail(f"iter(MyRange(3)) {it.describe(5)}: a for loop calls iter() first")
-        return fb.hint("Add __iter__(self), returning self: an iterator is its own iterable.")
-    if not fb.require(
-        it.value is obj,
-        "iter(r) returns r itself: a MyRange is its own iterator, like a generator",
-        f"iter(MyRange(3)) returned a {type(it.value).__name__}, not the MyRange itself",
-    ):
-        return fb.hint("__iter__(self) should return self, and __next__ give the values.")
-    if not hasattr(type(obj), "__next__"):
-        fb.fail("MyRange has no __next__: next(r) cannot get a value")
-        return fb
-    # next() by hand: n values, then StopIteration, and StopIteration again.
-    values = []
-    for _ in range(3):
-        step = attempt(next, obj, timeout=5)
-        if not step.ok:
-            fb.fail(f"next() on MyRange(3), after {values}, {step.describe(5)}")
-            return fb.hint("Return the values 0, 1, 2 first; raise StopIteration only after them.")
-        values.append(step.value)
-    end = attempt(next, obj, timeout=5)
-    if end.ok:
-        fb.fail(
-            f"after {values}, next() on MyRange(3) returned {end.value!r}: "
-            "when there are no more values, raise StopIteration"
-        )
-        return fb.hint("if self.i >= self.n: raise StopIteration — that is what ends a for loop.")
-    if not isinstance(end.error, StopIteration):
-        fb.fail(f"after {values}, next() on MyRange(3) {end.describe(5)}; it should raise StopIteration")
-        return fb.hint("Raise StopIteration (not IndexError, not a bare return) when there are no more.")
-    again = attempt(next, obj, timeout=5)
+    check_answers(fb, run.value, [str(i) for i in range(n)])
+    pool = watch.peak <= workers + EXTRA_TASKS
     fb.require(
-        isinstance(again.error, StopIteration),
-        "at the end, next() raises StopIteration, and keeps raising it",
-        f"at the end, next() raised StopIteration once, then {again.describe(5)}: once done, it stays done",
+        pool,
+        f"at most {watch.peak} tasks alive at once: a pool of {workers} workers",
+        f"{watch.peak} tasks were alive at once: a pool has {workers} worker tasks, not one task per URL",
     )
-    # The values, for a few n, as a for loop sees them.
-    for n in (0, 1, 5, 10):
-        got = attempt(lambda n=n: list(itertools.islice(cls(n), n + 5)), timeout=5)
-        if not got.ok:
-            fb.fail(f"list(MyRange({n})) {got.describe(5)}")
-            return fb
-        if got.value != list(range(n)):
-            fb.fail(
-                f"list(MyRange({n})) gave {_show(got.value, n + 4)}; list(range({n})) is {list(range(n))}"
-            )
-            return fb.hint("Start at 0, stop before n: range(n) never includes n.")
-    fb.ok("list(MyRange(n)) == list(range(n)) for n = 0, 1, 5, 10")
-    _compare(fb, cls)
+    if not pool:
+        fb.hint("Create exactly `workers` tasks; each takes (index, url) items from the queue in a loop.")
+    if not left and pool:
+        fb.ok("no task left running afterwards")
+    if not check_peak(fb, stats, workers, exactly=True):
+        fb.hint(f"{workers} workers, each sending one request at a time: {workers} in flight at once.")
+    check_connections(fb, stats, workers, at_most=True)
+    check_time(fb, run.elapsed, ideal, factor=2.0, what=f"{rounds:.1f} round trips per worker")
     return fb
 
 
-def _compare(fb: Feedback, cls, n: int = 100_000) -> None:
-    """Notes: the time to iterate over n items with MyRange and with myrange, and their sizes."""
+async def rate_limited_download(
+    fn, *, rate: int = RATE, n: int = 20, latency: float = SLOW, factor: float = 1.5
+) -> Feedback:
+    """Exercise 2: ``fn(urls, rate)`` starts at most ``rate`` requests per second.
 
-    def loop(iterable):
-        start = time.perf_counter()
-        for _ in iterable:
-            pass
-        return time.perf_counter() - start
-
-    run = attempt(lambda: (min(loop(cls(n)) for _ in range(3)), min(loop(_myrange(n)) for _ in range(3))))
+    The lab server answers 429 past ``rate`` requests per sliding second. Checks: no 429
+    (``rate_limited``), at most ``rate`` arrivals within one second (``peak_per_second``),
+    all ``n`` answers in order, a time of at least 0.95 × ``(n - 1) / rate`` (faster, the rate
+    was broken: the only evidence on a server without counters) and at most ``factor`` ×
+    ``(n - 1) / rate + one round trip`` (on a new connection, elsewhere).
+    """
+    if not (isinstance(rate, int) and 0 < rate < n):
+        raise ValueError(f"rate must be an int between 1 and n={n}, not {rate!r}")
+    fb = Feedback(f"Exercise 2 · rate_limited_download, {rate} requests per second")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write rate_limited_download(urls, rate=10) in the starter cell: one ClientSession, a "
+            "TokenBucket(rate) whose acquire() each request awaits before it starts, gather the answers."
+        )
+    server = start_server(latency=latency, rate_limit=rate)
+    urls = [f"{server.url}/get?{i}" for i in range(n)]
+    floor = (n - 1) / rate  # n starts, 1 / rate apart
+    ideal = floor + server.cold_latency
+    timeout = 5 * ideal + 10
+    await asyncio.to_thread(server.reset_stats)  # also empties the server's one-second window
+    watch = _TaskWatch()
+    watch.start()
+    run = await _attempt(fn, urls, rate, timeout=timeout)
+    left = await watch.stop()
+    await _TaskWatch.cancel(left)  # nothing of the learner's runs on after the check
+    stats = await _settle(server)
+    refused = stats["rate_limited"]
+    if not unmeasured(fb, stats, "rate_limited", "429 answers"):
+        fb.require(
+            refused == 0,
+            "no request refused (0 answered 429 Too Many Requests)",
+            f"the server refused {refused} request{'s' * (refused != 1)} with 429 Too Many Requests: "
+            f"more than {rate} arrived within one second",
+        )
+        if refused:
+            fb.hint(
+                "Limit the starts per second, not the requests in flight: a Semaphore lets the next "
+                "request go as soon as one ends. A bucket that starts full (capacity = rate) bursts."
+            )
+    if not unmeasured(fb, stats, "peak_per_second", "requests per second"):
+        peak = stats["peak_per_second"]
+        fb.require(
+            peak <= rate,
+            f"at most {peak} requests arrived within one second (the limit: {rate})",
+            f"{peak} requests arrived within one second; the limit was {rate}",
+        )
     if not run.ok:
-        return
-    t_class, t_gen = run.value
-    fb.note(
-        f"iterating over {n:,} items: MyRange {format_seconds(t_class)}, the generator myrange "
-        f"{format_seconds(t_gen)} ({t_class / t_gen:.1f} × as long with the class)"
+        fb.fail(f"rate_limited_download(urls, {rate}) {run.describe(timeout)}")
+        return fb
+    check_answers(fb, run.value, [str(i) for i in range(n)])
+    fast = fb.require(
+        run.elapsed >= 0.95 * floor,
+        f"not faster than the rate allows ({format_seconds(run.elapsed)} ≥ "
+        f"(n - 1) / rate = {format_seconds(floor)})",
+        f"took {format_seconds(run.elapsed)}: {n} requests at {rate} per second need at least "
+        f"(n - 1) / rate = {format_seconds(floor)}, so more than {rate} started within one second",
     )
-    obj = cls(n)
-    own = sys.getsizeof(obj) + (sys.getsizeof(vars(obj)) if hasattr(obj, "__dict__") else 0)
-    fb.note(
-        f"size: a MyRange object {own} bytes (with its __dict__), a myrange generator "
-        f"{sys.getsizeof(_myrange(n))} bytes: both stay the same size whatever n"
-    )
+    if fast and not check_time(fb, run.elapsed, ideal, factor=factor, what="(n - 1) / rate + one round trip"):
+        fb.hint(
+            f"A round trip ({server.latency:.2g} s) is longer than 1 / rate: do not wait for an answer "
+            "before the next request starts; pace the starts, let the requests overlap (gather)."
+        )
+    return fb

@@ -1,254 +1,346 @@
-"""Checkers for the exercises of notebook 07 · Coroutines.
+"""Checkers for the exercises of notebook 07 · Generators.
 
-1. :func:`predictions` (warm-up): the learner predicts how long ``sequential()``
-   and ``concurrent()`` take; the checker runs both and compares.
-2. :func:`compute_blocking` (main): a ``compute`` that calls ``time.sleep``;
-   the checker runs three of them as tasks and shows that they ran one after
-   another while the event loop never got to wait.
-3. :func:`run_by_hand` (stretch): a ``send(None)`` loop that drives a
-   coroutine to its end and returns its value; the checker feeds it
-   coroutines that pause on custom awaitables.
+1. ``countdown`` (warm-up): a generator yielding ``n, n-1, …, 1``, and the
+   learner's predictions of its states (``inspect.getgeneratorstate``).
+2. ``slow_only`` (main): a lazy filtering stage in the URL pipeline; the lab
+   server's request count shows whether it stops pulling when the consumer stops.
+3. ``MyRange`` (stretch): a class with ``__iter__`` and ``__next__`` that gives
+   the same values as ``range(n)`` and ends with ``StopIteration``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import inspect
-import io
-import types
+import itertools
+import random
+import sys
+import time
 
 from helpers import checks
-from helpers.checks import Feedback, attempt, attempt_async, is_stub, seconds_or_none
-from helpers.spans import SpanRecorder
+from helpers.checks import Feedback, attempt, is_stub
+from helpers.lab import measurable, start_server
 from helpers.timing import format_seconds
-from helpers.tracing import trace_loop_idle
 
 NOTEBOOK = "07"
-KEYS = ("sequential", "concurrent")
-TOLERANCE = 1.5  # a prediction is right within this factor of the measurement
+SLOW_SERVER = {"latency": 0.05, "jitter": 0.1}  # exercise 2's lab server, as its starter starts it
+SLOW_DELAY = 0.1  # on a server without jitter of ours: a third of the requests ask httpbin's /delay/0.1
+MOMENTS = ("before the first next()", "after the first next()", "after list(gen)")
+STATES = ("GEN_CREATED", "GEN_RUNNING", "GEN_SUSPENDED", "GEN_CLOSED")
 
 
 def solution(name: str):
-    """The solution to exercise ``name`` of this notebook, shown folded away."""
+    """The solution to exercise ``name``, folded away until the reader opens it."""
     return checks.solution(NOTEBOOK, name)
 
 
-async def predictions(predicted, sequential, concurrent) -> Feedback:
-    """Run ``sequential()`` and ``concurrent()`` once each and compare with ``predicted``.
+def _show(values, limit: int) -> str:
+    """``[3, 2, 1]``, or ``[3, 3, 3, 3, …]`` when a generator gave more than ``limit`` values."""
+    values = list(values)
+    if len(values) > limit:
+        return "[" + ", ".join(repr(v) for v in values[:limit]) + ", …]"
+    return repr(values)
 
-    ``predicted`` maps ``"sequential"`` and ``"concurrent"`` to seconds. A
-    prediction is right within 1.5× of the measured time either way. The
-    functions' prints are silenced and counted (one ``Compute`` line per call).
+
+def _state_name(prediction) -> str | None:
+    """``"created"``, ``"GEN_CREATED"`` or ``inspect.GEN_CREATED`` → ``"GEN_CREATED"``; else None."""
+    if not isinstance(prediction, str):
+        return None
+    name = prediction.strip().upper().replace(" ", "_")
+    name = name if name.startswith("GEN_") else "GEN_" + name
+    return name if name in STATES else None
+
+
+def countdown(fn, predicted_states=None) -> Feedback:
+    """Exercise 1: ``fn(n)`` is a generator giving ``n, n-1, …, 1``; the predicted states are right.
+
+    ``predicted_states`` maps each of :data:`MOMENTS` to a state name (``"GEN_CREATED"``
+    or ``"created"``…). The states are measured on the learner's ``countdown(3)``.
     """
-    fb = Feedback("Exercise 1 · predict, then measure")
-    if not isinstance(predicted, dict):
-        return fb.fail(f"PREDICTED is a {type(predicted).__name__}; keep it a dict of two predictions")
-    values = {key: predicted.get(key) for key in KEYS}
-    if all(value is None for value in values.values()):
-        return fb.not_started(
-            "Replace the two None in PREDICTED with your predictions, in seconds; then run this check "
-            "again: it runs sequential() and concurrent() and compares."
-        )
-    for key, value in values.items():
-        if value is None:
-            fb.fail(f'PREDICTED["{key}"] is still None: predict it too')
-        elif seconds_or_none(value) is None:
-            fb.fail(f'PREDICTED["{key}"] is {value!r}: write a positive number of seconds')
-    if fb.failures:
-        return fb
-    for key, fn in zip(KEYS, (sequential, concurrent), strict=True):
-        with contextlib.redirect_stdout(io.StringIO()) as out:
-            run = await attempt_async(fn, timeout=60)
-        if not run.ok:
-            fb.fail(f"{key}() {run.describe(60)}")
-            continue
-        calls, guess = out.getvalue().count("Compute "), float(values[key])
-        fb.note(
-            f"{key}(): {calls} compute() call{'s' * (calls != 1)}, measured {format_seconds(run.elapsed)}"
-        )
-        ratio = guess / run.elapsed
-        fb.require(
-            1 / TOLERANCE <= ratio <= TOLERANCE,
-            f"{key}: you predicted {format_seconds(guess)}; it took {format_seconds(run.elapsed)}: right",
-            f"{key}: you predicted {format_seconds(guess)}, but it took {format_seconds(run.elapsed)}: "
-            f"{max(ratio, 1 / ratio):.1f}× off (within {TOLERANCE:g}× counts as right)",
-        )
-    fb.hint("sequential() awaits each print_sum before starting the next: one SLEEP per pair, in a row.")
-    fb.hint("concurrent() starts every print_sum as a task first: they all sleep at the same time.")
-    return fb
-
-
-async def compute_blocking(fn) -> Feedback:
-    """Show that ``fn`` (an ``async def compute_blocking(x, y)``) blocks the event loop.
-
-    Checks that it returns ``x + y`` and takes a while; then runs three calls
-    as tasks of a TaskGroup, traced with ``trace_loop_idle``: a blocking
-    ``compute`` makes them take about three calls' time (one after another),
-    with the loop never idle; a non-blocking one overlaps them (about one call).
-    """
-    fb = Feedback("Exercise 2 · the blocking mistake")
+    fb = Feedback("Exercise 1 · countdown and its states")
+    predicted = dict(predicted_states or {})
     if is_stub(fn):
         return fb.not_started(
-            "Write compute_blocking(x, y): compute() with time.sleep(SLEEP) in place of "
-            "await asyncio.sleep(SLEEP), then run this check again."
+            "Write countdown(n) in the starter cell: a loop that yields n, then n - 1, … down to 1 "
+            "(and fill in predicted_states before you run it)."
         )
-    if not inspect.iscoroutinefunction(fn):
-        fb.fail("compute_blocking is a plain function (def): make it an async def, like compute")
-        return fb.hint("A coroutine can block too: the point is an async def that calls time.sleep.")
-    with contextlib.redirect_stdout(io.StringIO()):
-        one = await attempt_async(fn, 1, 2, timeout=30)
-    if one.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in compute_blocking with its body.")
-    if not one.ok:
-        return fb.fail(f"compute_blocking(1, 2) {one.describe(30)}")
-    if not fb.require(
-        one.value == 3,
-        "compute_blocking(1, 2) returned 3",
-        f"compute_blocking(1, 2) returned {one.value!r}, not 3",
-    ):
-        fb.hint("Keep compute's `return x + y`.")
-    if not fb.require(
-        one.elapsed >= 0.02,
-        f"one call took {format_seconds(one.elapsed)}: it sleeps",
-        f"one call took only {format_seconds(one.elapsed)}: it should sleep SLEEP seconds, like compute",
-    ):
+    made = attempt(fn, 3, timeout=5)
+    if not made.ok:
+        fb.fail(f"countdown(3) {made.describe(5)}")
+        return fb.hint("countdown(3) should only create a generator: its body runs at the first next().")
+    gen = made.value
+    if not inspect.isgenerator(gen):
+        shown = _show(gen, 10) if isinstance(gen, (list, tuple)) else type(gen).__name__
+        fb.fail(f"countdown(3) returned {shown}, not a generator: it should yield its values one at a time")
+        return fb.hint("Put a `yield` inside the loop (and no `return` of a list).")
+    # The states of countdown(3), measured.
+    states = [inspect.getgeneratorstate(gen)]
+    first = attempt(next, gen, None, timeout=5)
+    states.append(inspect.getgeneratorstate(gen))
+    rest = attempt(lambda: list(itertools.islice(gen, 10)), timeout=5)
+    states.append(inspect.getgeneratorstate(gen))
+    if not (first.ok and rest.ok):
+        fb.fail(f"running countdown(3) {(first if not first.ok else rest).describe(5)}")
         return fb
-    rec = SpanRecorder()
-
-    async def three():
-        async with asyncio.TaskGroup() as tg:
-            for x, y in ((1, 2), (3, 4), (5, 6)):
-                tg.create_task(fn(x, y))
-
-    with contextlib.redirect_stdout(io.StringIO()), trace_loop_idle(rec):
-        run = await attempt_async(three, timeout=30)
-    if not run.ok:
-        return fb.fail(f"three compute_blocking tasks in a TaskGroup: {run.describe(30)}")
-    idle = sum(span.duration for span in rec.spans)
-    ratio = run.elapsed / one.elapsed
-    took = f"three calls as tasks took {format_seconds(run.elapsed)} = {ratio:.1f} × one call"
-    serial = fb.require(
-        ratio >= 2,
-        f"{took}: they ran one after another, although they were tasks",
-        f"{took}: they overlapped, so nothing blocked",
-    )
-    quiet = fb.require(
-        idle < 0.5 * one.elapsed,
-        f"the event loop sat idle {format_seconds(idle)} of it: blocked in time.sleep, it never got to wait",
-        f"the event loop sat idle {format_seconds(idle)} of it: it was waiting for timers, not blocked",
-    )
-    if serial and quiet:
-        fb.note("with `await asyncio.sleep`, the three would take about one call, the loop idle meanwhile")
+    # The values, for a few n.
+    for n in (3, 1, 0, 5):
+        got = attempt(lambda n=n: list(itertools.islice(fn(n), n + 5)), timeout=5)
+        want = list(range(n, 0, -1))
+        if not got.ok:
+            fb.fail(f"list(countdown({n})) {got.describe(5)}")
+            break
+        if got.value != want:
+            fb.fail(f"countdown({n}) gave {_show(got.value, n + 4)}; expected {want}")
+            if len(got.value) > n:
+                fb.hint("Does the loop variable go down at each step? A loop that never ends never closes.")
+            else:
+                fb.hint("Count from n down to 1: n first, 1 last, and never 0.")
+            break
     else:
-        fb.hint("Use time.sleep(SLEEP) where compute has `await asyncio.sleep(SLEEP)`: no await at all.")
+        fb.ok("countdown(n) yields n, n-1, …, 1 (tried n = 3, 1, 0, 5), one at a time")
+    fb.note("countdown(3) went through " + " → ".join(states))
+    # The predictions.
+    missing = [m for m in MOMENTS if predicted.get(m) is None]
+    if missing:
+        return fb.not_started(
+            f"Now write your predictions in predicted_states (missing: {', '.join(missing)}), "
+            "then run this check again."
+        )
+    expected = ["GEN_CREATED", "GEN_SUSPENDED", "GEN_CLOSED"]  # those of a countdown that works
+    seen = "the generator was" if states == expected else "a countdown(3) that works is"
+    for moment, state in zip(MOMENTS, expected, strict=True):
+        guess = _state_name(predicted[moment])
+        if guess is None:
+            fb.fail(f"{moment}: {predicted[moment]!r} is not a state; write one of {', '.join(STATES)}")
+        elif fb.require(
+            guess == state,
+            f"{moment}: {state}, as you predicted",
+            f"{moment}: you predicted {guess}, {seen} {state}",
+        ):
+            continue
+        elif guess == "GEN_RUNNING":
+            fb.hint(
+                "GEN_RUNNING is seen only from inside the body, while it runs; next() has returned by then."
+            )
+        else:
+            fb.hint(
+                {
+                    "GEN_CREATED": "countdown(3) runs none of its body: it waits for the first next().",
+                    "GEN_SUSPENDED": "After next() the body is paused at its yield, its locals kept.",
+                    "GEN_CLOSED": "list() runs the body to its end (StopIteration): nothing is left to run.",
+                }[state]
+            )
     return fb
 
 
-@types.coroutine
-def _pause():
-    """A bare ``yield``: one pause back to whoever drives the coroutine."""
-    yield
+def slow_only(fn, *, threshold: float = 0.1, take: int = 3, n: int = 100) -> Feedback:
+    """Exercise 2: ``fn(responses, threshold)`` passes on only the slow responses, lazily.
 
+    The check builds the pipeline ``make_urls → fetch_each → slow_only → take 3``
+    against the lab server of the starter cell (``latency=0.05, jitter=0.1``), and
+    checks that the 3 responses passed on are the first 3 slower than
+    ``threshold``, in order, and that the server saw only the requests needed to
+    find them: a lazy stage stops pulling when the consumer stops.
 
-class _Ticks:
-    """An awaitable that pauses ``n`` times, counting how often it was resumed."""
-
-    def __init__(self, n: int):
-        self.n, self.resumed = n, 0
-
-    def __await__(self):
-        for _ in range(self.n):
-            yield
-            self.resumed += 1
-        return f"{self.n} ticks later"
-
-
-async def _answer():
-    return 42
-
-
-async def _ticking(ticks):
-    await _pause()
-    return await ticks
-
-
-async def _nested():
-    first = await _ticking(_Ticks(2))
-    return [first, await _Ticks(3)]
-
-
-async def _failing():
-    await _pause()
-    raise ValueError("boom, from inside the coroutine")
-
-
-def _drive(fn, coro):
-    """Run ``fn(coro)`` with a timeout; return the attempt and whether ``coro`` was left paused.
-
-    ``coro`` is closed afterwards, so an unfinished one never warns "never awaited".
+    On a server that keeps no counters (``COURSE_BASE_URL``), a random third of
+    the requests ask ``/delay/0.1``, ``threshold`` is the measured round trip +
+    0.05 s, and the requests are counted where the check's ``fetch_each`` sends them.
     """
-    run = attempt(fn, coro, timeout=5)
-    if run.timed_out:  # still running in the attempt's thread: leave it alone
-        return run, False
-    paused = inspect.getcoroutinestate(coro) != inspect.CORO_CLOSED
-    with contextlib.suppress(ValueError, RuntimeError):
-        coro.close()
-    return run, paused
-
-
-# (what the coroutine does, how to make one, its value; None: it raises ValueError)
-_CASES = (
-    ("never pauses", lambda: _answer(), 42),
-    ("pauses 6 times", lambda: _ticking(_Ticks(5)), "5 ticks later"),
-    ("awaits another coroutine", lambda: _nested(), ["2 ticks later", "3 ticks later"]),
-    ("raises ValueError", lambda: _failing(), None),
-)
-
-
-def run_by_hand(fn) -> Feedback:
-    """Check ``fn(coro)``: drives ``coro`` with ``send(None)`` to its end and returns its value.
-
-    Tries a coroutine that never pauses, one that pauses six times (a bare
-    ``yield`` and a custom awaitable), one that awaits another coroutine, and
-    one that raises (the exception must come out of ``fn``).
-    """
-    fb = Feedback("Exercise 3 · drive it yourself")
+    fb = Feedback("Exercise 2 · slow_only, a lazy filtering stage")
     if is_stub(fn):
         return fb.not_started(
-            "Write run_by_hand(coro): call coro.send(None) until it raises StopIteration, and "
-            "return the exception's .value; then run this check again."
+            "Write slow_only(responses, threshold) in the starter cell: loop over responses and yield "
+            "only those whose response.elapsed.total_seconds() is above threshold."
         )
-    for what, make, expected in _CASES:
-        run, paused = _drive(fn, make())
-        if run.not_implemented:
-            return fb.not_started("Replace the `raise NotImplementedError` in run_by_hand with your loop.")
-        said = f"a coroutine that {what}: run_by_hand"
-        if expected is None and isinstance(run.error, ValueError):
-            fb.ok(f"a coroutine that {what}: the error comes out of run_by_hand, as it should")
-        elif not run.ok:
-            fb.fail(f"{said} {run.describe(5)}")
-            if not isinstance(run.error, StopIteration | ValueError):
-                if isinstance(run.error, TypeError | AttributeError):
-                    fb.hint("A coroutine is not an iterator (no for-loop, no next()): call coro.send(None).")
-                return fb.hint("Loop: call coro.send(None) until it raises StopIteration.")
-        elif paused:
-            fb.fail(f"{said} returned {run.value!r} while the coroutine was still paused, unfinished")
-        elif expected is None:
-            fb.fail(f"{said} returned {run.value!r}, swallowing the coroutine's ValueError")
-        else:
-            fb.require(
-                run.value == expected,
-                f"a coroutine that {what}: driven to its end, its value {expected!r} returned",
-                f"{said} returned {run.value!r}, not the coroutine's value {expected!r}",
-            )
-    failures = "\n".join(fb.failures)
-    if "StopIteration" in failures:
-        fb.hint("StopIteration is how a coroutine says 'I returned': catch it, it is not an error.")
-    if "still paused" in failures:
-        fb.hint("Loop: keep calling coro.send(None) until it raises StopIteration.")
-    if "returned None, not" in failures:
-        fb.hint("Its value travels inside StopIteration: `except StopIteration as stop: return stop.value`.")
-    if "swallowing" in failures:
-        fb.hint("Catch only StopIteration: any other exception should travel on to run_by_hand's caller.")
+    import requests
+
+    server = start_server(**SLOW_SERVER)
+    if not server.has_stats:  # no jitter of ours: httpbin's /delay makes some requests slow
+        threshold = server.latency + SLOW_DELAY / 2
+        paths = [f"/delay/{SLOW_DELAY:g}" if random.random() < 1 / 3 else "/get" for _ in range(n)]
+    else:
+        paths = ["/get"] * n
+    extra_allowed = 10  # pulls past the point where a lazy stage would have stopped (then: cut)
+    fetched, delivered, cut = [], [], []
+
+    def is_slow(response) -> bool:
+        return response.elapsed.total_seconds() > threshold
+
+    def fetch_each(session):
+        extra = 0
+        for i in range(n):
+            if sum(map(is_slow, fetched)) >= take and len(delivered) < take:
+                extra += 1  # the stage already had what the consumer wants, and asks for more
+                if extra > extra_allowed:
+                    cut.append(i)
+                    return  # stop feeding it: the rest would only confirm it
+            response = session.get(f"{server.url}{paths[i]}?{i}")
+            fetched.append(response)
+            yield response
+
+    def consume():
+        with requests.Session() as session:
+            responses = fetch_each(session)
+            try:
+                for response in itertools.islice(fn(responses, threshold), take):
+                    delivered.append(response)
+            finally:
+                responses.close()
+
+    server.reset_stats()
+    run = attempt(consume, timeout=60)
+    if not run.ok:
+        fb.fail(f"the pipeline with slow_only(responses, {threshold:.3g}) {run.describe(60)}")
+        return fb.hint("slow_only(responses, threshold) loops over responses and yields some of them.")
+    requests_seen = server.stats(note=False)["requests"]
+    seen_by = "the server saw"
+    if not measurable(requests_seen):
+        fb.note("requests at the server: not measurable on this server (it keeps no counters)")
+        requests_seen, seen_by = len(fetched), "the pipeline sent"  # counted by the check's fetch_each
+    slow = [r for r in fetched if is_slow(r)]
+    expected = slow[:take]
+    needed = fetched.index(expected[-1]) + 1 if len(expected) == take else len(fetched)
+    # What it passed on.
+    wrong = next((r for r in delivered if not any(r is f for f in fetched)), None)
+    fast = next((r for r in delivered if wrong is None and not is_slow(r)), None)
+    if wrong is not None:
+        fb.fail(f"slow_only passed on a {type(wrong).__name__}: it should pass on the responses themselves")
+    elif fast is not None:
+        fb.fail(
+            f"slow_only passed on a response that took {fast.elapsed.total_seconds():.3f} s: "
+            f"only those over {threshold:.3g} s should pass"
+        )
+        fb.hint("Compare response.elapsed.total_seconds() with threshold: > keeps the slow ones.")
+    elif len(delivered) < len(expected):
+        fb.fail(
+            f"slow_only passed on only {len(delivered)} of the {len(slow)} responses over {threshold:.3g} s "
+            f"among the {len(fetched)} it read"
+        )
+    else:
+        fb.require(
+            all(a is b for a, b in zip(delivered, expected, strict=True)),
+            f"passed on the first {take} responses slower than {threshold:.3g} s, in order "
+            f"({', '.join(f'{r.elapsed.total_seconds():.3f} s' for r in delivered)})",
+            f"passed on {take} slow responses, but not the first {take} in order",
+        )
+    # How many it pulled (judged only when it passed on the right responses).
+    if fb.failures:
+        fb.note(
+            f"{seen_by} {requests_seen} requests; the first {take} slow responses "
+            f"were among the first {needed}"
+        )
+    elif fb.require(
+        requests_seen == needed,
+        f"{seen_by} {requests_seen} requests: exactly the {needed} needed to find {take} slow ones; "
+        f"the other {n - requests_seen} URLs were never fetched",
+        f"{seen_by} {requests_seen} requests, but the first {take} slow responses were among the "
+        f"first {needed}: slow_only kept pulling after it had them"
+        + (f" (the check stopped feeding it after {extra_allowed} more)" if cut else ""),
+    ):
+        fb.note("run the check again: the number of requests changes from run to run — why?")
+    else:
+        fb.hint("yield each slow response as soon as you see it; no list(...), sorted(...) or len(...).")
     return fb
+
+
+def _myrange(n):
+    i = 0
+    while i < n:
+        yield i
+        i += 1
+
+
+def MyRange(cls) -> Feedback:  # noqa: N802 - named after the class the learner writes
+    """Exercise 3: ``cls(n)`` is an iterator over ``0, 1, …, n-1`` (``__iter__`` returns it,
+    ``__next__`` gives the values, then raises ``StopIteration`` and keeps raising it).
+    Notes the time to iterate over 100,000 items, and the sizes, beside the generator ``myrange``.
+    """
+    fb = Feedback("Exercise 3 · MyRange, a class instead")
+    methods = vars(cls) if isinstance(cls, type) else {}
+    if all(name not in methods or is_stub(methods[name]) for name in ("__init__", "__iter__", "__next__")):
+        return fb.not_started(
+            "Write class MyRange in the starter cell: __init__(self, n) keeps n and a counter, "
+            "__iter__ returns self, __next__ returns the next value or raises StopIteration."
+        )
+    made = attempt(cls, 3, timeout=5)
+    if made.not_implemented:
+        return fb.not_started("Write __init__, __iter__ and __next__ in the starter cell.")
+    if not made.ok:
+        fb.fail(f"MyRange(3) {made.describe(5)}")
+        return fb
+    obj = made.value
+    it = attempt(iter, obj, timeout=5)
+    if not it.ok:
+        fb.fail(f"iter(MyRange(3)) {it.describe(5)}: a for loop calls iter() first")
+        return fb.hint("Add __iter__(self), returning self: an iterator is its own iterable.")
+    if not fb.require(
+        it.value is obj,
+        "iter(r) returns r itself: a MyRange is its own iterator, like a generator",
+        f"iter(MyRange(3)) returned a {type(it.value).__name__}, not the MyRange itself",
+    ):
+        return fb.hint("__iter__(self) should return self, and __next__ give the values.")
+    if not hasattr(type(obj), "__next__"):
+        fb.fail("MyRange has no __next__: next(r) cannot get a value")
+        return fb
+    # next() by hand: n values, then StopIteration, and StopIteration again.
+    values = []
+    for _ in range(3):
+        step = attempt(next, obj, timeout=5)
+        if not step.ok:
+            fb.fail(f"next() on MyRange(3), after {values}, {step.describe(5)}")
+            return fb.hint("Return the values 0, 1, 2 first; raise StopIteration only after them.")
+        values.append(step.value)
+    end = attempt(next, obj, timeout=5)
+    if end.ok:
+        fb.fail(
+            f"after {values}, next() on MyRange(3) returned {end.value!r}: "
+            "when there are no more values, raise StopIteration"
+        )
+        return fb.hint("if self.i >= self.n: raise StopIteration — that is what ends a for loop.")
+    if not isinstance(end.error, StopIteration):
+        fb.fail(f"after {values}, next() on MyRange(3) {end.describe(5)}; it should raise StopIteration")
+        return fb.hint("Raise StopIteration (not IndexError, not a bare return) when there are no more.")
+    again = attempt(next, obj, timeout=5)
+    fb.require(
+        isinstance(again.error, StopIteration),
+        "at the end, next() raises StopIteration, and keeps raising it",
+        f"at the end, next() raised StopIteration once, then {again.describe(5)}: once done, it stays done",
+    )
+    # The values, for a few n, as a for loop sees them.
+    for n in (0, 1, 5, 10):
+        got = attempt(lambda n=n: list(itertools.islice(cls(n), n + 5)), timeout=5)
+        if not got.ok:
+            fb.fail(f"list(MyRange({n})) {got.describe(5)}")
+            return fb
+        if got.value != list(range(n)):
+            fb.fail(
+                f"list(MyRange({n})) gave {_show(got.value, n + 4)}; list(range({n})) is {list(range(n))}"
+            )
+            return fb.hint("Start at 0, stop before n: range(n) never includes n.")
+    fb.ok("list(MyRange(n)) == list(range(n)) for n = 0, 1, 5, 10")
+    _compare(fb, cls)
+    return fb
+
+
+def _compare(fb: Feedback, cls, n: int = 100_000) -> None:
+    """Notes: the time to iterate over n items with MyRange and with myrange, and their sizes."""
+
+    def loop(iterable):
+        start = time.perf_counter()
+        for _ in iterable:
+            pass
+        return time.perf_counter() - start
+
+    run = attempt(lambda: (min(loop(cls(n)) for _ in range(3)), min(loop(_myrange(n)) for _ in range(3))))
+    if not run.ok:
+        return
+    t_class, t_gen = run.value
+    fb.note(
+        f"iterating over {n:,} items: MyRange {format_seconds(t_class)}, the generator myrange "
+        f"{format_seconds(t_gen)} ({t_class / t_gen:.1f} × as long with the class)"
+    )
+    obj = cls(n)
+    own = sys.getsizeof(obj) + (sys.getsizeof(vars(obj)) if hasattr(obj, "__dict__") else 0)
+    fb.note(
+        f"size: a MyRange object {own} bytes (with its __dict__), a myrange generator "
+        f"{sys.getsizeof(_myrange(n))} bytes: both stay the same size whatever n"
+    )

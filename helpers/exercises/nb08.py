@@ -1,272 +1,254 @@
-"""Checkers for the exercises of notebook 08 · Async iterators and context managers.
+"""Checkers for the exercises of notebook 08 · Coroutines.
 
-1. ``items`` (main): an async generator that yields items one by one and fetches
-   a page only when its first item is wanted; judged by the number of requests
-   (the lab server's count, and the check's own session's count).
-2. ``LabSession`` (main): an async context manager class whose ``__aexit__``
-   always closes its ``aiohttp.ClientSession`` and never swallows an exception;
-   judged by ``session.closed`` and the connections the lab server holds open.
-
-With ``COURSE_BASE_URL`` set (a server without counters), the checks count the
-requests where the check's session sends them, judge closing by
-``session.closed``, and say which counter they could not read.
+1. :func:`predictions` (warm-up): the learner predicts how long ``sequential()``
+   and ``concurrent()`` take; the checker runs both and compares.
+2. :func:`compute_blocking` (main): a ``compute`` that calls ``time.sleep``;
+   the checker runs three of them as tasks and shows that they ran one after
+   another while the event loop never got to wait.
+3. :func:`run_by_hand` (stretch): a ``send(None)`` loop that drives a
+   coroutine to its end and returns its value; the checker feeds it
+   coroutines that pause on custom awaitables.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import inspect
-import warnings
+import io
+import types
 
 from helpers import checks
-from helpers.checks import Feedback, attempt_async, describe_error, is_stub
-from helpers.lab import measurable, start_server
+from helpers.checks import Feedback, attempt, attempt_async, is_stub, seconds_or_none
+from helpers.spans import SpanRecorder
+from helpers.timing import format_seconds
+from helpers.tracing import trace_loop_idle
 
 NOTEBOOK = "08"
-LATENCY = 0.1  # the notebook's lab server
-TOTAL, PER_PAGE, TAKE = 10, 3, 6  # exercise 1: take 6 of 10 items, 3 a page: pages 0 and 1
-TIMEOUT = 30.0  # seconds before a check gives up on the learner's code
+KEYS = ("sequential", "concurrent")
+TOLERANCE = 1.5  # a prediction is right within this factor of the measurement
 
 
 def solution(name: str):
-    """The solution to exercise ``name``, folded away until the reader opens it."""
+    """The solution to exercise ``name`` of this notebook, shown folded away."""
     return checks.solution(NOTEBOOK, name)
 
 
-async def _stats(server) -> dict:
-    """The server's counters (each ``n/a`` on a server that keeps none), without a printed note."""
-    return await asyncio.to_thread(server.stats, note=False)
+async def predictions(predicted, sequential, concurrent) -> Feedback:
+    """Run ``sequential()`` and ``concurrent()`` once each and compare with ``predicted``.
 
-
-async def _reset(server) -> None:
-    await asyncio.to_thread(server.reset_stats)
-
-
-def _pages_needed(take: int, per_page: int) -> int:
-    return -(-take // per_page)  # ceil
-
-
-# ---------------------------------------------------------------- exercise 1: items
-
-
-def _counting_session():
-    """An aiohttp session that counts the requests it sends (any server), and the pages asked for."""
-    import aiohttp
-
-    sent: list[str] = []
-
-    async def on_request_start(session, context, params):
-        sent.append(params.url.query.get("page", "?"))
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(on_request_start)
-    return aiohttp.ClientSession(trace_configs=[trace]), sent
-
-
-async def _take(fn, url: str, total: int, per_page: int, take: int | None):
-    """Run ``fn`` as an async generator, take ``take`` items (all if None); close it. Returns
-    (items, pages requested by the session, requests counted by the server)."""
-    session, sent = _counting_session()
-    got: list = []
-    try:
-        gen = fn(session, url, total, per_page)
-        if not hasattr(gen, "__aiter__"):
-            if inspect.iscoroutine(gen):
-                gen.close()  # not run: no "never awaited" warning
-            raise TypeError(f"items(...) returned a {type(gen).__name__}, not an async iterator")
-        closing = contextlib.aclosing(gen) if hasattr(gen, "aclose") else contextlib.nullcontext(gen)
-        async with closing as items:
-            async for item in items:
-                got.append(item)
-                if take is not None and len(got) >= take:
-                    break
-                if len(got) > total + 5:  # a generator that never ends
-                    break
-    finally:
-        await session.close()
-    return got, sent
-
-
-async def items(fn) -> Feedback:
-    """Exercise 1: ``fn(session, url, total, per_page)`` yields 0..total-1, fetching page k lazily."""
-    fb = Feedback("Exercise 1 · items, a page at a time")
-    if is_stub(fn):
+    ``predicted`` maps ``"sequential"`` and ``"concurrent"`` to seconds. A
+    prediction is right within 1.5× of the measured time either way. The
+    functions' prints are silenced and counted (one ``Compute`` line per call).
+    """
+    fb = Feedback("Exercise 1 · predict, then measure")
+    if not isinstance(predicted, dict):
+        return fb.fail(f"PREDICTED is a {type(predicted).__name__}; keep it a dict of two predictions")
+    values = {key: predicted.get(key) for key in KEYS}
+    if all(value is None for value in values.values()):
         return fb.not_started(
-            "Write items(session, url, total, per_page) in the starter cell: for each page k, await "
-            "one GET of url?page=k, then yield its items one by one."
+            "Replace the two None in PREDICTED with your predictions, in seconds; then run this check "
+            "again: it runs sequential() and concurrent() and compares."
         )
-    if inspect.iscoroutinefunction(fn) or not inspect.isasyncgenfunction(fn):
-        kind = "an async def without yield" if inspect.iscoroutinefunction(fn) else "not an async def"
-        fb.fail(f"items is {kind}: it should be an async generator (async def with yield)")
-        return fb.hint("Yield each item in turn; do not build and return a list.")
-    server = start_server(latency=LATENCY)
-    url = f"{server.url}/get"
-    expected_pages = _pages_needed(TAKE, PER_PAGE)
-    await _reset(server)
-    run = await attempt_async(_take, fn, url, TOTAL, PER_PAGE, TAKE, timeout=TIMEOUT)
-    if not run.ok:
-        fb.fail(f"taking {TAKE} items of items(session, url, {TOTAL}, {PER_PAGE}) {run.describe(TIMEOUT)}")
-        return fb.hint("Fetch a page with `async with session.get(url, params={'page': k})`.")
-    got, sent = run.value
-    counted = (await _stats(server))["requests"]
-    want = list(range(TAKE))
-    if not fb.require(
-        got == want,
-        f"the first {TAKE} items were {got}",
-        f"the first {TAKE} items were {got[:12]}; expected {want}",
-    ):
-        fb.hint("Page k holds the items k * per_page, k * per_page + 1, ... (fewer on the last page).")
-    _judge_requests(fb, counted, sent, expected_pages, f"for {TAKE} items, {PER_PAGE} a page")
+    for key, value in values.items():
+        if value is None:
+            fb.fail(f'PREDICTED["{key}"] is still None: predict it too')
+        elif seconds_or_none(value) is None:
+            fb.fail(f'PREDICTED["{key}"] is {value!r}: write a positive number of seconds')
     if fb.failures:
         return fb
-    await _reset(server)
-    run = await attempt_async(_take, fn, url, TOTAL, PER_PAGE, None, timeout=TIMEOUT)
-    if not run.ok:
-        fb.fail(f"taking every item of items(session, url, {TOTAL}, {PER_PAGE}) {run.describe(TIMEOUT)}")
-        return fb
-    got, sent = run.value
-    counted = (await _stats(server))["requests"]
-    fb.require(
-        got == list(range(TOTAL)),
-        f"all {TOTAL} items, and then the generator ended",
-        f"all of it gave {got[:14]}{' …' if len(got) > 14 else ''}; expected 0 to {TOTAL - 1}, then the end",
-    )
-    _judge_requests(fb, counted, sent, _pages_needed(TOTAL, PER_PAGE), f"for all {TOTAL} items")
-    return fb
-
-
-def _judge_requests(fb: Feedback, counted, sent: list[str], needed: int, what: str) -> None:
-    if not measurable(counted):
-        fb.note("requests at the server: not measurable on this server (it keeps no counters)")
-        counted, by = len(sent), "the session sent"
-    else:
-        by = "the server counted"
-    if counted == needed:
-        fb.ok(f"{by} {counted} requests {what}: exactly the {needed} pages needed")
-    elif counted > needed:
-        fb.fail(
-            f"{by} {counted} requests {what}; {needed} pages hold them: items fetched pages "
-            f"before they were needed (pages asked for: {', '.join(sent[:12])})"
+    for key, fn in zip(KEYS, (sequential, concurrent), strict=True):
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            run = await attempt_async(fn, timeout=60)
+        if not run.ok:
+            fb.fail(f"{key}() {run.describe(60)}")
+            continue
+        calls, guess = out.getvalue().count("Compute "), float(values[key])
+        fb.note(
+            f"{key}(): {calls} compute() call{'s' * (calls != 1)}, measured {format_seconds(run.elapsed)}"
         )
-        fb.hint("Fetch page k only when the consumer asks for its first item: await inside the loop.")
-    else:
-        fb.fail(f"{by} {counted} requests {what}; {needed} pages hold them")
-
-
-# ---------------------------------------------------------------- exercise 2: LabSession
-
-
-class _Boom(Exception):
-    """Raised inside the learner's async with block by the check."""
-
-
-async def _open_connections(server, within: float = 1.5):
-    """The connections the lab server holds open, besides the one asking (``/stats``), after
-    waiting up to ``within`` s for closed ones to go (an abandoned ``/delay`` ends first)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        held = (await _stats(server))["open_connections"] - 1  # n/a stays n/a
-        if not (measurable(held) and held) or asyncio.get_running_loop().time() > deadline:
-            return held
-        await asyncio.sleep(0.05)
-
-
-async def _use(cls, server, inside: str):
-    """One ``async with cls() as session`` block doing ``inside``; returns (session, error out)."""
-    seen = {}
-    try:
-        async with cls() as session:
-            seen["session"] = session
-            async with session.get(f"{server.url}/get", params={"check": inside}) as response:
-                await response.read()
-            if inside == "error":
-                raise _Boom("raised inside the block by the check")
-            if inside == "timeout":
-                async with asyncio.timeout(0.2):
-                    async with session.get(f"{server.url}/delay/0.6") as response:
-                        await response.read()
-    except (_Boom, TimeoutError) as exc:
-        return seen.get("session"), exc
-    return seen.get("session"), None
-
-
-async def LabSession(cls) -> Feedback:  # noqa: N802 - named after the class the learner writes
-    """Exercise 2: ``async with cls() as session`` gives a ClientSession, always closed, errors kept."""
-    fb = Feedback("Exercise 2 · LabSession, always closed")
-    if cls is None or is_stub(getattr(cls, "__aenter__", None)) or is_stub(getattr(cls, "__aexit__", None)):
-        return fb.not_started(
-            "Write LabSession's __aenter__ (create an aiohttp.ClientSession, keep it on self, return it) "
-            "and __aexit__ (await its close(); return None or False)."
-        )
-    server = start_server(latency=LATENCY)
-    sessions = []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            for inside in ("requests", "error", "timeout"):
-                if not await _case(fb, cls, server, inside, sessions):
-                    break
-        finally:
-            for session in sessions:  # never leave a learner's session open
-                close = getattr(session, "close", None)
-                if not getattr(session, "closed", True) and close is not None:
-                    with contextlib.suppress(Exception):
-                        await close()
-            gc.collect()
-    never_awaited = [w for w in caught if "never awaited" in str(w.message)]
-    if never_awaited:
-        fb.fail(f"Python warned: {never_awaited[0].message}")
-        fb.hint("session.close() is a coroutine: `await self.session.close()`.")
-    return fb
-
-
-async def _case(fb: Feedback, cls, server, inside: str, sessions: list) -> bool:
-    what = {
-        "requests": "after a request",
-        "error": "after an exception in the block",
-        "timeout": "after a timeout in the block",
-    }[inside]
-    await _reset(server)
-    run = await attempt_async(_use, cls, server, inside, timeout=TIMEOUT)
-    if not run.ok:
-        session = None
-        err = run.error
-        if isinstance(err, AttributeError) and "get" in str(err):
-            fb.fail(f"inside `async with LabSession() as session`, session.get raised {describe_error(err)}")
-            fb.hint("__aenter__ returns what `as` receives: return the ClientSession, not self.")
-        else:
-            block = f"`async with LabSession() as session` {what.replace('after', 'with')}"
-            fb.fail(f"{block} {run.describe(TIMEOUT)}")
-        return False
-    session, error = run.value
-    sessions.append(session)
-    import aiohttp
-
-    if not isinstance(session, aiohttp.ClientSession):
-        fb.fail(f"`as` received a {type(session).__name__}, not an aiohttp.ClientSession")
-        fb.hint("__aenter__ returns what `as` receives: return the ClientSession, not self.")
-        return False
-    if inside != "requests":
-        kind = "the exception" if inside == "error" else "the TimeoutError"
-        if not fb.require(
-            error is not None,
-            f"{kind} came out of the block",
-            f"{kind} raised inside the block did not come out: __aexit__ swallowed it",
-        ):
-            fb.hint("__aexit__ swallows the exception when it returns a true value: return None or False.")
-    closed = bool(getattr(session, "closed", False))
-    open_at_server = await _open_connections(server, within=1.5 if closed else 0.0)
-    if not fb.require(closed, f"{what}: session closed", f"{what}: the session was still open"):
-        fb.hint("__aexit__ runs on every way out of the block: close the session there, with await.")
-        return False
-    if not measurable(open_at_server):
-        fb.note("open connections at the server: not measurable on this server (it keeps no counters)")
-    else:
+        ratio = guess / run.elapsed
         fb.require(
-            open_at_server == 0,
-            f"{what}: the server holds no connection open",
-            f"{what}: the server still holds {open_at_server} connection(s) open",
+            1 / TOLERANCE <= ratio <= TOLERANCE,
+            f"{key}: you predicted {format_seconds(guess)}; it took {format_seconds(run.elapsed)}: right",
+            f"{key}: you predicted {format_seconds(guess)}, but it took {format_seconds(run.elapsed)}: "
+            f"{max(ratio, 1 / ratio):.1f}× off (within {TOLERANCE:g}× counts as right)",
         )
-    return True
+    fb.hint("sequential() awaits each print_sum before starting the next: one SLEEP per pair, in a row.")
+    fb.hint("concurrent() starts every print_sum as a task first: they all sleep at the same time.")
+    return fb
+
+
+async def compute_blocking(fn) -> Feedback:
+    """Show that ``fn`` (an ``async def compute_blocking(x, y)``) blocks the event loop.
+
+    Checks that it returns ``x + y`` and takes a while; then runs three calls
+    as tasks of a TaskGroup, traced with ``trace_loop_idle``: a blocking
+    ``compute`` makes them take about three calls' time (one after another),
+    with the loop never idle; a non-blocking one overlaps them (about one call).
+    """
+    fb = Feedback("Exercise 2 · the blocking mistake")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write compute_blocking(x, y): compute() with time.sleep(SLEEP) in place of "
+            "await asyncio.sleep(SLEEP), then run this check again."
+        )
+    if not inspect.iscoroutinefunction(fn):
+        fb.fail("compute_blocking is a plain function (def): make it an async def, like compute")
+        return fb.hint("A coroutine can block too: the point is an async def that calls time.sleep.")
+    with contextlib.redirect_stdout(io.StringIO()):
+        one = await attempt_async(fn, 1, 2, timeout=30)
+    if one.not_implemented:
+        return fb.not_started("Replace the `raise NotImplementedError` in compute_blocking with its body.")
+    if not one.ok:
+        return fb.fail(f"compute_blocking(1, 2) {one.describe(30)}")
+    if not fb.require(
+        one.value == 3,
+        "compute_blocking(1, 2) returned 3",
+        f"compute_blocking(1, 2) returned {one.value!r}, not 3",
+    ):
+        fb.hint("Keep compute's `return x + y`.")
+    if not fb.require(
+        one.elapsed >= 0.02,
+        f"one call took {format_seconds(one.elapsed)}: it sleeps",
+        f"one call took only {format_seconds(one.elapsed)}: it should sleep SLEEP seconds, like compute",
+    ):
+        return fb
+    rec = SpanRecorder()
+
+    async def three():
+        async with asyncio.TaskGroup() as tg:
+            for x, y in ((1, 2), (3, 4), (5, 6)):
+                tg.create_task(fn(x, y))
+
+    with contextlib.redirect_stdout(io.StringIO()), trace_loop_idle(rec):
+        run = await attempt_async(three, timeout=30)
+    if not run.ok:
+        return fb.fail(f"three compute_blocking tasks in a TaskGroup: {run.describe(30)}")
+    idle = sum(span.duration for span in rec.spans)
+    ratio = run.elapsed / one.elapsed
+    took = f"three calls as tasks took {format_seconds(run.elapsed)} = {ratio:.1f} × one call"
+    serial = fb.require(
+        ratio >= 2,
+        f"{took}: they ran one after another, although they were tasks",
+        f"{took}: they overlapped, so nothing blocked",
+    )
+    quiet = fb.require(
+        idle < 0.5 * one.elapsed,
+        f"the event loop sat idle {format_seconds(idle)} of it: blocked in time.sleep, it never got to wait",
+        f"the event loop sat idle {format_seconds(idle)} of it: it was waiting for timers, not blocked",
+    )
+    if serial and quiet:
+        fb.note("with `await asyncio.sleep`, the three would take about one call, the loop idle meanwhile")
+    else:
+        fb.hint("Use time.sleep(SLEEP) where compute has `await asyncio.sleep(SLEEP)`: no await at all.")
+    return fb
+
+
+@types.coroutine
+def _pause():
+    """A bare ``yield``: one pause back to whoever drives the coroutine."""
+    yield
+
+
+class _Ticks:
+    """An awaitable that pauses ``n`` times, counting how often it was resumed."""
+
+    def __init__(self, n: int):
+        self.n, self.resumed = n, 0
+
+    def __await__(self):
+        for _ in range(self.n):
+            yield
+            self.resumed += 1
+        return f"{self.n} ticks later"
+
+
+async def _answer():
+    return 42
+
+
+async def _ticking(ticks):
+    await _pause()
+    return await ticks
+
+
+async def _nested():
+    first = await _ticking(_Ticks(2))
+    return [first, await _Ticks(3)]
+
+
+async def _failing():
+    await _pause()
+    raise ValueError("boom, from inside the coroutine")
+
+
+def _drive(fn, coro):
+    """Run ``fn(coro)`` with a timeout; return the attempt and whether ``coro`` was left paused.
+
+    ``coro`` is closed afterwards, so an unfinished one never warns "never awaited".
+    """
+    run = attempt(fn, coro, timeout=5)
+    if run.timed_out:  # still running in the attempt's thread: leave it alone
+        return run, False
+    paused = inspect.getcoroutinestate(coro) != inspect.CORO_CLOSED
+    with contextlib.suppress(ValueError, RuntimeError):
+        coro.close()
+    return run, paused
+
+
+# (what the coroutine does, how to make one, its value; None: it raises ValueError)
+_CASES = (
+    ("never pauses", lambda: _answer(), 42),
+    ("pauses 6 times", lambda: _ticking(_Ticks(5)), "5 ticks later"),
+    ("awaits another coroutine", lambda: _nested(), ["2 ticks later", "3 ticks later"]),
+    ("raises ValueError", lambda: _failing(), None),
+)
+
+
+def run_by_hand(fn) -> Feedback:
+    """Check ``fn(coro)``: drives ``coro`` with ``send(None)`` to its end and returns its value.
+
+    Tries a coroutine that never pauses, one that pauses six times (a bare
+    ``yield`` and a custom awaitable), one that awaits another coroutine, and
+    one that raises (the exception must come out of ``fn``).
+    """
+    fb = Feedback("Exercise 3 · drive it yourself")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write run_by_hand(coro): call coro.send(None) until it raises StopIteration, and "
+            "return the exception's .value; then run this check again."
+        )
+    for what, make, expected in _CASES:
+        run, paused = _drive(fn, make())
+        if run.not_implemented:
+            return fb.not_started("Replace the `raise NotImplementedError` in run_by_hand with your loop.")
+        said = f"a coroutine that {what}: run_by_hand"
+        if expected is None and isinstance(run.error, ValueError):
+            fb.ok(f"a coroutine that {what}: the error comes out of run_by_hand, as it should")
+        elif not run.ok:
+            fb.fail(f"{said} {run.describe(5)}")
+            if not isinstance(run.error, StopIteration | ValueError):
+                if isinstance(run.error, TypeError | AttributeError):
+                    fb.hint("A coroutine is not an iterator (no for-loop, no next()): call coro.send(None).")
+                return fb.hint("Loop: call coro.send(None) until it raises StopIteration.")
+        elif paused:
+            fb.fail(f"{said} returned {run.value!r} while the coroutine was still paused, unfinished")
+        elif expected is None:
+            fb.fail(f"{said} returned {run.value!r}, swallowing the coroutine's ValueError")
+        else:
+            fb.require(
+                run.value == expected,
+                f"a coroutine that {what}: driven to its end, its value {expected!r} returned",
+                f"{said} returned {run.value!r}, not the coroutine's value {expected!r}",
+            )
+    failures = "\n".join(fb.failures)
+    if "StopIteration" in failures:
+        fb.hint("StopIteration is how a coroutine says 'I returned': catch it, it is not an error.")
+    if "still paused" in failures:
+        fb.hint("Loop: keep calling coro.send(None) until it raises StopIteration.")
+    if "returned None, not" in failures:
+        fb.hint("Its value travels inside StopIteration: `except StopIteration as stop: return stop.value`.")
+    if "swallowing" in failures:
+        fb.hint("Catch only StopIteration: any other exception should travel on to run_by_hand's caller.")
+    return fb

@@ -1,38 +1,33 @@
-"""Checkers for the exercises of notebook 10 · Cancellation and timeouts.
+"""Checkers for the exercises of notebook 10 · Async iterators and context managers.
 
-1. ``fetch_with_deadline`` (main): a request's JSON, or None when ``seconds``
-   pass first; fast requests answered, slow ones cut at the deadline, none left
-   running after the function returned.
-2. ``worker`` (stretch): a worker with a session of its own that, when
-   cancelled mid-request, calls its cleanup, closes the session and re-raises.
+1. ``items`` (main): an async generator that yields items one by one and fetches
+   a page only when its first item is wanted; judged by the number of requests
+   (the lab server's count, and the check's own session's count).
+2. ``LabSession`` (main): an async context manager class whose ``__aexit__``
+   always closes its ``aiohttp.ClientSession`` and never swallows an exception;
+   judged by ``session.closed`` and the connections the lab server holds open.
 
-Each checker runs the learner's code on a **fresh event loop in a worker
-thread** (``asyncio.run`` there): every task on that loop is the check's or the
-learner's, so a request left running can be seen (and is stopped before the
-check ends), and a session left open is reported by that loop alone. With
-``COURSE_BASE_URL`` set (a server without counters), the deadline grows with the
-measured round trip and the server's counters are said to be unmeasurable.
+With ``COURSE_BASE_URL`` set (a server without counters), the checks count the
+requests where the check's session sends them, judge closing by
+``session.closed``, and say which counter they could not read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
-import time
+import inspect
 import warnings
 
-import aiohttp
-
 from helpers import checks
-from helpers.checks import Feedback, attempt_async, is_stub, query_of
+from helpers.checks import Feedback, attempt_async, describe_error, is_stub
 from helpers.lab import measurable, start_server
-from helpers.timing import format_seconds
 
 NOTEBOOK = "10"
 LATENCY = 0.1  # the notebook's lab server
-DEADLINE = 0.3  # exercise 1: seconds given to fetch_with_deadline
-SLOW = 2.0  # exercise 1: the slow requests' /delay
-FAST, SLOWS = 5, 3  # exercise 1: how many of each
+TOTAL, PER_PAGE, TAKE = 10, 3, 6  # exercise 1: take 6 of 10 items, 3 a page: pages 0 and 1
+TIMEOUT = 30.0  # seconds before a check gives up on the learner's code
 
 
 def solution(name: str):
@@ -40,254 +35,238 @@ def solution(name: str):
     return checks.solution(NOTEBOOK, name)
 
 
-def _on_a_fresh_loop(coro):
-    """Run ``coro`` with ``asyncio.run`` in a worker thread; the caller's loop is left alone."""
-    return asyncio.to_thread(asyncio.run, coro)
+async def _stats(server) -> dict:
+    """The server's counters (each ``n/a`` on a server that keeps none), without a printed note."""
+    return await asyncio.to_thread(server.stats, note=False)
 
 
-async def _stop_leftovers(within: float = 2.0) -> list[asyncio.Task]:
-    """Cancel, then await, every task of this (private) loop but the current one; return them."""
-    here = asyncio.current_task()
-    left = [t for t in asyncio.all_tasks() if t is not here and not t.done()]
-    for task in left:
-        task.cancel()
-    if left:
-        await asyncio.wait(left, timeout=within)
-    for task in left:  # read what they ended with, so that asyncio logs nothing about them
-        if task.done() and not task.cancelled():
-            task.exception()
-    return left
+async def _reset(server) -> None:
+    await asyncio.to_thread(server.reset_stats)
 
 
-def deadline_for(server) -> float:
-    """DEADLINE at the lab server; elsewhere at least 3 round trips on a new connection."""
-    return DEADLINE if server.has_stats else max(DEADLINE, 3 * server.cold_latency)
+def _pages_needed(take: int, per_page: int) -> int:
+    return -(-take // per_page)  # ceil
 
 
-# ---------------------------------------------------------------- exercise 1
+# ---------------------------------------------------------------- exercise 1: items
 
 
-async def fetch_with_deadline(fn, *, latency: float = LATENCY) -> Feedback:
-    """Exercise 1: ``fn(session, url, seconds)`` returns the JSON, or None when cut off at ``seconds``.
+def _counting_session():
+    """An aiohttp session that counts the requests it sends (any server), and the pages asked for."""
+    import aiohttp
 
-    Gathers FAST requests to ``/get`` and SLOWS to ``/delay/2`` on one session with
-    ``seconds`` = DEADLINE (more on a far server): the fast ones must return their own
-    JSON, the slow ones None; the batch must end within ``seconds`` + max(0.5 s,
-    ``seconds``) (a slow request waited for in full takes 2 s); and no task may still be
-    running on the loop once the function returned (``asyncio.wait(..., timeout=)``
-    alone does not cancel).
-    """
-    fb = Feedback("Exercise 1 · fetch_with_deadline")
+    sent: list[str] = []
+
+    async def on_request_start(session, context, params):
+        sent.append(params.url.query.get("page", "?"))
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
+    return aiohttp.ClientSession(trace_configs=[trace]), sent
+
+
+async def _take(fn, url: str, total: int, per_page: int, take: int | None):
+    """Run ``fn`` as an async generator, take ``take`` items (all if None); close it. Returns
+    (items, pages requested by the session, requests counted by the server)."""
+    session, sent = _counting_session()
+    got: list = []
+    try:
+        gen = fn(session, url, total, per_page)
+        if not hasattr(gen, "__aiter__"):
+            if inspect.iscoroutine(gen):
+                gen.close()  # not run: no "never awaited" warning
+            raise TypeError(f"items(...) returned a {type(gen).__name__}, not an async iterator")
+        closing = contextlib.aclosing(gen) if hasattr(gen, "aclose") else contextlib.nullcontext(gen)
+        async with closing as items:
+            async for item in items:
+                got.append(item)
+                if take is not None and len(got) >= take:
+                    break
+                if len(got) > total + 5:  # a generator that never ends
+                    break
+    finally:
+        await session.close()
+    return got, sent
+
+
+async def items(fn) -> Feedback:
+    """Exercise 1: ``fn(session, url, total, per_page)`` yields 0..total-1, fetching page k lazily."""
+    fb = Feedback("Exercise 1 · items, a page at a time")
     if is_stub(fn):
         return fb.not_started(
-            "Write fetch_with_deadline(session, url, seconds) in the starter cell: GET the url inside "
-            "`async with asyncio.timeout(seconds):`, return its JSON, and return None on TimeoutError."
+            "Write items(session, url, total, per_page) in the starter cell: for each page k, await "
+            "one GET of url?page=k, then yield its items one by one."
         )
-    return await _on_a_fresh_loop(_fetch_with_deadline(fb, fn, latency))
-
-
-async def _fetch_with_deadline(fb: Feedback, fn, latency: float) -> Feedback:
-    server = start_server(latency=latency)
-    seconds = deadline_for(server)
-    fast = [f"{server.url}/get?{i}" for i in range(FAST)]
-    slow = [f"{server.url}/delay/{SLOW:g}?slow{i}" for i in range(SLOWS)]
-    urls = fast + slow
-    async with aiohttp.ClientSession() as session:
-        server.reset_stats()
-
-        async def batch():
-            return await asyncio.gather(*(fn(session, url, seconds) for url in urls), return_exceptions=True)
-
-        run = await attempt_async(batch, timeout=SLOW + 10)
-        await asyncio.sleep(0.05)  # a request left running is still running now
-        left = await _stop_leftovers()
-        stats = server.stats(note=False)
+    if inspect.iscoroutinefunction(fn) or not inspect.isasyncgenfunction(fn):
+        kind = "an async def without yield" if inspect.iscoroutinefunction(fn) else "not an async def"
+        fb.fail(f"items is {kind}: it should be an async generator (async def with yield)")
+        return fb.hint("Yield each item in turn; do not build and return a list.")
+    server = start_server(latency=LATENCY)
+    url = f"{server.url}/get"
+    expected_pages = _pages_needed(TAKE, PER_PAGE)
+    await _reset(server)
+    run = await attempt_async(_take, fn, url, TOTAL, PER_PAGE, TAKE, timeout=TIMEOUT)
     if not run.ok:
-        fb.fail(f"gathering {len(urls)} calls {run.describe(SLOW + 10)}")
+        fb.fail(f"taking {TAKE} items of items(session, url, {TOTAL}, {PER_PAGE}) {run.describe(TIMEOUT)}")
+        return fb.hint("Fetch a page with `async with session.get(url, params={'page': k})`.")
+    got, sent = run.value
+    counted = (await _stats(server))["requests"]
+    want = list(range(TAKE))
+    if not fb.require(
+        got == want,
+        f"the first {TAKE} items were {got}",
+        f"the first {TAKE} items were {got[:12]}; expected {want}",
+    ):
+        fb.hint("Page k holds the items k * per_page, k * per_page + 1, ... (fewer on the last page).")
+    _judge_requests(fb, counted, sent, expected_pages, f"for {TAKE} items, {PER_PAGE} a page")
+    if fb.failures:
         return fb
-    outcomes = run.value
-    _judge_outcomes(fb, outcomes[:FAST], outcomes[FAST:], seconds)
-    room = max(0.5, seconds)
-    fb.require(
-        run.elapsed <= seconds + room,
-        f"the batch took {format_seconds(run.elapsed)} = {run.elapsed / seconds:.2f} × the deadline "
-        f"({seconds:.3g} s; allowed: the deadline + {room:.3g} s)",
-        f"the batch took {format_seconds(run.elapsed)} = {run.elapsed / seconds:.2f} × the deadline "
-        f"({seconds:.3g} s): the slow requests (/delay/{SLOW:g}) were not cut off at `seconds`",
-    )
-    if run.elapsed > seconds + room:
-        fb.hint(
-            "Wrap the whole request, `session.get` and reading the body, in "
-            "`async with asyncio.timeout(seconds):`."
-        )
-    if not fb.require(
-        not left,
-        "no request was left running after fetch_with_deadline returned",
-        f"{len(left)} task(s) were still running after fetch_with_deadline returned: a request you gave "
-        "up on must be cancelled (asyncio.wait(..., timeout=) does not cancel what is pending)",
-    ):
-        fb.hint(
-            "asyncio.timeout (or wait_for) cancels the request at the deadline; or cancel, then await it."
-        )
-    if measurable(stats["in_flight"]):
-        fb.note(
-            f"right after, the lab server still counted {stats['in_flight']} request(s) in flight: it "
-            "finishes a /delay whose client left (aiohttp's default), your side was freed at the deadline"
-        )
-    else:
-        fb.note("requests in flight at the server: not measurable on this server (it keeps no counters)")
-    return fb
-
-
-def _judge_outcomes(fb: Feedback, fast: list, slow: list, seconds: float) -> None:
-    errors = [o for o in fast + slow if isinstance(o, BaseException)]
-    timeouts = [e for e in errors if isinstance(e, (TimeoutError, asyncio.CancelledError))]
-    if timeouts:
-        fb.fail(
-            f"{len(timeouts)} call(s) raised {type(timeouts[0]).__name__}: catch the TimeoutError of the "
-            "deadline and return None"
-        )
-    elif errors:
-        fb.fail(f"a call raised {checks.describe_error(errors[0])}")
-    answered = [query_of(o) == str(i) for i, o in enumerate(fast)]
-    if all(answered):
-        fb.ok(f"the {len(fast)} fast requests returned their own JSON")
-    elif any(o is None for o in fast):
-        fb.fail(
-            f"{sum(o is None for o in fast)} fast request(s) (one round trip) returned None with "
-            f"seconds={seconds:.3g}: cut off too early?"
-        )
-    elif not errors:
-        bad = next(o for o, ok in zip(fast, answered, strict=True) if not ok)
-        fb.fail(f"a fast request returned {bad!r:.60}, not its own JSON (return `await response.json()`)")
-    if all(o is None for o in slow):
-        fb.ok(f"the {len(slow)} slow requests (/delay/{SLOW:g}) returned None")
-    elif not any(isinstance(o, BaseException) for o in slow):
-        got = next(o for o in slow if o is not None)
-        fb.fail(f"a slow request (/delay/{SLOW:g}) returned {got!r:.60}; expected None after {seconds:.3g} s")
-
-
-# ---------------------------------------------------------------- exercise 2
-
-
-async def worker(fn, *, latency: float = LATENCY) -> Feedback:
-    """Exercise 2: ``fn(urls, results, on_cancel)`` cleans up, closes its session and re-raises.
-
-    Starts it on two fast URLs, then a slow one (``/delay/5``) and a last one; once
-    the two answers are in ``results`` and the slow request is in flight, cancels the
-    task. Verifies: the task ended *cancelled* (not returned, no other error) within
-    0.5 s; ``on_cancel`` ran once with 2; no "Unclosed client session" (collected
-    after the task). Then runs it on three fast URLs, uncancelled: it returns,
-    ``on_cancel`` not called, all three answers in ``results``.
-    """
-    fb = Feedback("Exercise 2 · a worker that cleans up and re-raises")
-    if is_stub(fn):
-        return fb.not_started(
-            "Write worker(urls, results, on_cancel) in the starter cell: `async with "
-            "aiohttp.ClientSession()`, a loop over the urls appending each JSON to results, and "
-            "`except asyncio.CancelledError:` that calls on_cancel(len(results)) and then `raise`."
-        )
-    return await asyncio.to_thread(_quietly, _worker(fb, fn, latency))
-
-
-def _quietly(coro):
-    """``asyncio.run(coro)`` with ResourceWarnings ignored: the loop's exception handler reports an
-    unclosed session instead (a warning turned into an error would stop ``__del__`` before it does)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        return asyncio.run(coro)
-
-
-async def _worker(fb: Feedback, fn, latency: float) -> Feedback:
-    server = start_server(latency=latency)
-    loop = asyncio.get_running_loop()
-    unclosed: list[str] = []
-    loop.set_exception_handler(lambda _loop, context: unclosed.append(str(context.get("message"))))
-    base = server.url
-    urls = [f"{base}/get?0", f"{base}/get?1", f"{base}/delay/5?2", f"{base}/get?3"]
-    results, calls = [], []
-    task = asyncio.create_task(fn(urls, results, calls.append))
-    deadline = time.monotonic() + 10 * server.cold_latency + 5
-    while len(results) < 2 and not task.done() and time.monotonic() < deadline:  # noqa: ASYNC110
-        await asyncio.sleep(0.01)
-    if len(results) < 2:
-        await _stop_leftovers()
-        if task.done() and not task.cancelled() and task.exception() is not None:
-            fb.fail(f"worker(urls, results, on_cancel) raised {checks.describe_error(task.exception())}")
-        else:
-            fb.fail(f"after the two fast requests, results held {len(results)} answers, not 2")
-        return fb.hint("Append each answer's JSON to `results` as soon as it arrives: results.append(...).")
-    await asyncio.sleep(0.2)  # now the slow request is in flight
-    task.cancel()
-    start = time.perf_counter()
-    await asyncio.wait({task}, timeout=2.0)
-    took = time.perf_counter() - start
-    _judge_cancelled(fb, task, took)
-    fb.require(
-        calls == [2],
-        "on_cancel ran once, with 2: the answers it had when it was cancelled",
-        f"on_cancel was called {len(calls)} times{f' with {calls}' if calls else ''}; expected once, "
-        "with 2 (len(results) when it was cancelled)",
-    )
-    if calls != [2]:
-        fb.hint("`except asyncio.CancelledError:` catches it (not `except Exception`); call on_cancel there.")
-    await _stop_leftovers()
-    del task
-    _collect()
-    _judge_closed(fb, unclosed, "when cancelled")
-    # an uncancelled run: it returns, and on_cancel is not its business
-    results, calls = [], []
-    run = await attempt_async(fn, [f"{base}/get?{i}" for i in range(3)], results, calls.append, timeout=10)
-    await _stop_leftovers()
-    _collect()
+    await _reset(server)
+    run = await attempt_async(_take, fn, url, TOTAL, PER_PAGE, None, timeout=TIMEOUT)
     if not run.ok:
-        fb.fail(f"on three fast URLs, uncancelled, it {run.describe(10)}")
-    elif calls:
-        fb.fail(
-            f"on three fast URLs, uncancelled, on_cancel({calls[0]}) was called: call it only when "
-            "cancelled (in `except asyncio.CancelledError:`, not in `finally`)"
-        )
-    else:
-        fb.require(
-            [query_of(r) for r in results] == ["0", "1", "2"],
-            "uncancelled, it fetched its three URLs, in order, and did not call on_cancel",
-            f"uncancelled, results held {len(results)} answers, not the three JSON answers in order",
-        )
-    _judge_closed(fb, unclosed, "when it finished")
+        fb.fail(f"taking every item of items(session, url, {TOTAL}, {PER_PAGE}) {run.describe(TIMEOUT)}")
+        return fb
+    got, sent = run.value
+    counted = (await _stats(server))["requests"]
+    fb.require(
+        got == list(range(TOTAL)),
+        f"all {TOTAL} items, and then the generator ended",
+        f"all of it gave {got[:14]}{' …' if len(got) > 14 else ''}; expected 0 to {TOTAL - 1}, then the end",
+    )
+    _judge_requests(fb, counted, sent, _pages_needed(TOTAL, PER_PAGE), f"for all {TOTAL} items")
     return fb
 
 
-def _judge_cancelled(fb: Feedback, task: asyncio.Task, took: float) -> None:
-    if not task.done():
-        fb.fail("the task was still running 2 s after task.cancel(): it swallowed the CancelledError")
-        fb.hint("After the cleanup, `raise`: the CancelledError must leave the task.")
-    elif task.cancelled():
-        fb.require(
-            took <= 0.5,
-            f"the task ended cancelled, {format_seconds(took)} after task.cancel()",
-            f"the task ended cancelled, but only {format_seconds(took)} after task.cancel()",
-        )
-    elif task.exception() is not None:
-        fb.fail(f"cancelled, the task raised {checks.describe_error(task.exception())}, not CancelledError")
-        fb.hint("Re-raise the CancelledError itself, with a bare `raise`.")
+def _judge_requests(fb: Feedback, counted, sent: list[str], needed: int, what: str) -> None:
+    if not measurable(counted):
+        fb.note("requests at the server: not measurable on this server (it keeps no counters)")
+        counted, by = len(sent), "the session sent"
     else:
+        by = "the server counted"
+    if counted == needed:
+        fb.ok(f"{by} {counted} requests {what}: exactly the {needed} pages needed")
+    elif counted > needed:
         fb.fail(
-            f"cancelled, the task returned {task.result()!r:.40} instead of ending cancelled: "
-            "it swallowed the CancelledError"
+            f"{by} {counted} requests {what}; {needed} pages hold them: items fetched pages "
+            f"before they were needed (pages asked for: {', '.join(sent[:12])})"
         )
-        fb.hint("After the cleanup, `raise`: whoever cancelled the task must see it end cancelled.")
+        fb.hint("Fetch page k only when the consumer asks for its first item: await inside the loop.")
+    else:
+        fb.fail(f"{by} {counted} requests {what}; {needed} pages hold them")
 
 
-def _collect() -> None:
-    gc.collect()  # a session left open says so to the loop's exception handler
+# ---------------------------------------------------------------- exercise 2: LabSession
 
 
-def _judge_closed(fb: Feedback, unclosed: list[str], when: str) -> None:
-    sessions = [m for m in unclosed if "Unclosed client session" in m]
-    unclosed.clear()
-    if not fb.require(
-        not sessions,
-        f"its session was closed {when}",
-        f'{when}, it left its session open: asyncio reported "Unclosed client session"',
-    ):
-        fb.hint("Open the session with `async with aiohttp.ClientSession() as session:` around the loop.")
+class _Boom(Exception):
+    """Raised inside the learner's async with block by the check."""
+
+
+async def _open_connections(server, within: float = 1.5):
+    """The connections the lab server holds open, besides the one asking (``/stats``), after
+    waiting up to ``within`` s for closed ones to go (an abandoned ``/delay`` ends first)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        held = (await _stats(server))["open_connections"] - 1  # n/a stays n/a
+        if not (measurable(held) and held) or asyncio.get_running_loop().time() > deadline:
+            return held
+        await asyncio.sleep(0.05)
+
+
+async def _use(cls, server, inside: str):
+    """One ``async with cls() as session`` block doing ``inside``; returns (session, error out)."""
+    seen = {}
+    try:
+        async with cls() as session:
+            seen["session"] = session
+            async with session.get(f"{server.url}/get", params={"check": inside}) as response:
+                await response.read()
+            if inside == "error":
+                raise _Boom("raised inside the block by the check")
+            if inside == "timeout":
+                async with asyncio.timeout(0.2):
+                    async with session.get(f"{server.url}/delay/0.6") as response:
+                        await response.read()
+    except (_Boom, TimeoutError) as exc:
+        return seen.get("session"), exc
+    return seen.get("session"), None
+
+
+async def LabSession(cls) -> Feedback:  # noqa: N802 - named after the class the learner writes
+    """Exercise 2: ``async with cls() as session`` gives a ClientSession, always closed, errors kept."""
+    fb = Feedback("Exercise 2 · LabSession, always closed")
+    if cls is None or is_stub(getattr(cls, "__aenter__", None)) or is_stub(getattr(cls, "__aexit__", None)):
+        return fb.not_started(
+            "Write LabSession's __aenter__ (create an aiohttp.ClientSession, keep it on self, return it) "
+            "and __aexit__ (await its close(); return None or False)."
+        )
+    server = start_server(latency=LATENCY)
+    sessions = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            for inside in ("requests", "error", "timeout"):
+                if not await _case(fb, cls, server, inside, sessions):
+                    break
+        finally:
+            for session in sessions:  # never leave a learner's session open
+                close = getattr(session, "close", None)
+                if not getattr(session, "closed", True) and close is not None:
+                    with contextlib.suppress(Exception):
+                        await close()
+            gc.collect()
+    never_awaited = [w for w in caught if "never awaited" in str(w.message)]
+    if never_awaited:
+        fb.fail(f"Python warned: {never_awaited[0].message}")
+        fb.hint("session.close() is a coroutine: `await self.session.close()`.")
+    return fb
+
+
+async def _case(fb: Feedback, cls, server, inside: str, sessions: list) -> bool:
+    what = {
+        "requests": "after a request",
+        "error": "after an exception in the block",
+        "timeout": "after a timeout in the block",
+    }[inside]
+    await _reset(server)
+    run = await attempt_async(_use, cls, server, inside, timeout=TIMEOUT)
+    if not run.ok:
+        session = None
+        err = run.error
+        if isinstance(err, AttributeError) and "get" in str(err):
+            fb.fail(f"inside `async with LabSession() as session`, session.get raised {describe_error(err)}")
+            fb.hint("__aenter__ returns what `as` receives: return the ClientSession, not self.")
+        else:
+            block = f"`async with LabSession() as session` {what.replace('after', 'with')}"
+            fb.fail(f"{block} {run.describe(TIMEOUT)}")
+        return False
+    session, error = run.value
+    sessions.append(session)
+    import aiohttp
+
+    if not isinstance(session, aiohttp.ClientSession):
+        fb.fail(f"`as` received a {type(session).__name__}, not an aiohttp.ClientSession")
+        fb.hint("__aenter__ returns what `as` receives: return the ClientSession, not self.")
+        return False
+    if inside != "requests":
+        kind = "the exception" if inside == "error" else "the TimeoutError"
+        if not fb.require(
+            error is not None,
+            f"{kind} came out of the block",
+            f"{kind} raised inside the block did not come out: __aexit__ swallowed it",
+        ):
+            fb.hint("__aexit__ swallows the exception when it returns a true value: return None or False.")
+    closed = bool(getattr(session, "closed", False))
+    open_at_server = await _open_connections(server, within=1.5 if closed else 0.0)
+    if not fb.require(closed, f"{what}: session closed", f"{what}: the session was still open"):
+        fb.hint("__aexit__ runs on every way out of the block: close the session there, with await.")
+        return False
+    if not measurable(open_at_server):
+        fb.note("open connections at the server: not measurable on this server (it keeps no counters)")
+    else:
+        fb.require(
+            open_at_server == 0,
+            f"{what}: the server holds no connection open",
+            f"{what}: the server still holds {open_at_server} connection(s) open",
+        )
+    return True

@@ -1,417 +1,293 @@
-"""Checkers of notebook 13 (showdown): a pool of 20 threads, 500 connections, httpx keeping its connections.
+"""Checkers for the exercises of notebook 13 · Cancellation and timeouts.
 
-Each checker runs the learner's code against the exercises' lab server
-(``start_server(latency=0.05)``, the first comparison's) and judges it by the
-server's counters: requests in flight at once, TCP connections opened. With
-``COURSE_BASE_URL`` set, that server keeps no counters: the checkers judge the
-answers, their order and the time against its measured round trip, say which
-counter they could not read, and count exercise 3's connections at this end.
+1. ``fetch_with_deadline`` (main): a request's JSON, or None when ``seconds``
+   pass first; fast requests answered, slow ones cut at the deadline, none left
+   running after the function returned.
+2. ``worker`` (stretch): a worker with a session of its own that, when
+   cancelled mid-request, calls its cleanup, closes the session and re-raises.
 
-Exercise 2 holds 500 connections open at once, on both ends: :func:`helpers.lab.start_server`
-and the lab server raise their open-file limits to 4,096 first (macOS allows 256 by
-default). On Windows, sockets are not files and the kernel's loop (ipykernel 7) is
-asyncio's proactor, which has no cap; a ``SelectorEventLoop`` there would stop at 512.
-
->>> check.pool_of_20(pool_of_20)                 # doctest: +SKIP
->>> await check.aiohttp_500(aiohttp_500)         # doctest: +SKIP
->>> await check.make_client(make_client)         # doctest: +SKIP
+Each checker runs the learner's code on a **fresh event loop in a worker
+thread** (``asyncio.run`` there): every task on that loop is the check's or the
+learner's, so a request left running can be seen (and is stopped before the
+check ends), and a session left open is reported by that loop alone. With
+``COURSE_BASE_URL`` set (a server without counters), the deadline grows with the
+measured round trip and the server's counters are said to be unmeasurable.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import errno
-import inspect
-import math
+import gc
+import time
+import warnings
 
-from helpers.checks import (
-    Attempt,
-    Feedback,
-    attempt,
-    attempt_async,
-    check_answers,
-    check_connections,
-    check_peak,
-    check_time,
-    describe_error,
-    is_stub,
-    unmeasured,
-)
-from helpers.platforms import open_file_limit
+import aiohttp
+
+from helpers import checks
+from helpers.checks import Feedback, attempt_async, is_stub, query_of
+from helpers.lab import measurable, start_server
+from helpers.timing import format_seconds
 
 NOTEBOOK = "13"
-
-LATENCY = 0.05  # the exercises' lab server: start_server(latency=0.05), as in the starter cells
+LATENCY = 0.1  # the notebook's lab server
+DEADLINE = 0.3  # exercise 1: seconds given to fetch_with_deadline
+SLOW = 2.0  # exercise 1: the slow requests' /delay
+FAST, SLOWS = 5, 3  # exercise 1: how many of each
 
 
 def solution(name: str):
-    """The solution to exercise ``name`` of this notebook, folded away."""
-    from helpers import checks
-
+    """The solution to exercise ``name``, folded away until the reader opens it."""
     return checks.solution(NOTEBOOK, name)
 
 
-def _server():
-    from helpers import start_server
-
-    server = start_server(latency=LATENCY)
-    server.reset_stats()
-    return server
+def _on_a_fresh_loop(coro):
+    """Run ``coro`` with ``asyncio.run`` in a worker thread; the caller's loop is left alone."""
+    return asyncio.to_thread(asyncio.run, coro)
 
 
-def _sockets_to(url: str):
-    """A function counting this process's established TCP connections to ``url``'s host and port,
-    leaving out those already open when it was made (another session's, for instance).
+async def _stop_leftovers(within: float = 2.0) -> list[asyncio.Task]:
+    """Cancel, then await, every task of this (private) loop but the current one; return them."""
+    here = asyncio.current_task()
+    left = [t for t in asyncio.all_tasks() if t is not here and not t.done()]
+    for task in left:
+        task.cancel()
+    if left:
+        await asyncio.wait(left, timeout=within)
+    for task in left:  # read what they ended with, so that asyncio logs nothing about them
+        if task.done() and not task.cancelled():
+            task.exception()
+    return left
 
-    What a server without counters cannot tell: the connections a client holds, seen at this end.
+
+def deadline_for(server) -> float:
+    """DEADLINE at the lab server; elsewhere at least 3 round trips on a new connection."""
+    return DEADLINE if server.has_stats else max(DEADLINE, 3 * server.cold_latency)
+
+
+# ---------------------------------------------------------------- exercise 1
+
+
+async def fetch_with_deadline(fn, *, latency: float = LATENCY) -> Feedback:
+    """Exercise 1: ``fn(session, url, seconds)`` returns the JSON, or None when cut off at ``seconds``.
+
+    Gathers FAST requests to ``/get`` and SLOWS to ``/delay/2`` on one session with
+    ``seconds`` = DEADLINE (more on a far server): the fast ones must return their own
+    JSON, the slow ones None; the batch must end within ``seconds`` + max(0.5 s,
+    ``seconds``) (a slow request waited for in full takes 2 s); and no task may still be
+    running on the loop once the function returned (``asyncio.wait(..., timeout=)``
+    alone does not cancel).
     """
-    import socket
-    from urllib.parse import urlsplit
-
-    import psutil
-
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)}
-    me = psutil.Process()
-    listing = getattr(me, "net_connections", None) or me.connections  # psutil < 6 names it connections
-
-    def established() -> set[tuple]:  # the local ends of the connections to the server
-        return {
-            tuple(c.laddr)
-            for c in listing("tcp")
-            if c.status == psutil.CONN_ESTABLISHED and c.raddr and tuple(c.raddr)[:2] in addresses_ports
-        }
-
-    addresses_ports = {(address, port) for address in addresses}
-    before = established()
-    return lambda: len(established() - before)
-
-
-class _PeakSockets:
-    """``with _PeakSockets(url) as seen:`` samples :func:`_sockets_to` in a thread; ``seen.peak``."""
-
-    def __init__(self, url: str, every: float = 0.01):
-        import threading
-
-        self.count, self.every, self.peak = _sockets_to(url), every, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, name="check-sockets", daemon=True)
-
-    def _sample(self) -> None:
-        while True:
-            self.peak = max(self.peak, self.count())
-            if self._stop.wait(self.every):
-                return
-
-    def __enter__(self) -> _PeakSockets:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def _root_error(error: BaseException | None) -> BaseException | None:
-    """The first real error inside exception groups and ``raise ... from`` chains' outermost layer."""
-    while isinstance(error, BaseExceptionGroup) and error.exceptions:
-        error = error.exceptions[0]
-    return error
-
-
-def _why(result: Attempt, timeout: float | None = None) -> str:
-    error = _root_error(result.error)
-    if error is not None and error is not result.error:
-        return "raised " + describe_error(error)
-    return result.describe(timeout)
-
-
-def _queries(n: int) -> list[str]:
-    return [str(i) for i in range(n)]
-
-
-# --- exercise 1: a pool of 20 threads -----------------------------------------------------------
-
-
-def pool_of_20(fn, *, n: int = 100, workers: int = 20) -> Feedback:
-    """Check ``fn(url, n)``: the n answers in order, exactly ``workers`` requests in flight at once.
-
-    The check calls ``pool_of_20(server.url, 100)`` and verifies: the 100
-    answers (``response.json()``) came back, in order; the server saw exactly
-    20 requests in flight at its peak (never more: 20 threads; not fewer: all
-    20 used); and it took at most 2.5 × 5 round trips (100 requests, 20 at a
-    time, is 5 round trips; one at a time would be 100).
-    """
-    fb = Feedback("Exercise 1 · pool_of_20")
+    fb = Feedback("Exercise 1 · fetch_with_deadline")
     if is_stub(fn):
         return fb.not_started(
-            'Write `def pool_of_20(url, n)` in the cell above: n GETs of f"{url}/get?{i}" on a pool of '
-            "20 threads, returning the n answers (response.json()) in order."
+            "Write fetch_with_deadline(session, url, seconds) in the starter cell: GET the url inside "
+            "`async with asyncio.timeout(seconds):`, return its JSON, and return None on TimeoutError."
         )
-    server = _server()
-    result = attempt(fn, server.url, n, timeout=30)
-    if result.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in pool_of_20 with your code.")
-    if not result.ok:
-        fb.fail(f"pool_of_20(url, {n}) {_why(result, 30)}")
-        return fb.hint(
-            "ThreadPoolExecutor(max_workers=20) and its map(get_one, range(n)), as in notebook 02."
-        )
-    stats = server.stats(note=False)
-    if not check_answers(fb, result.value, _queries(n)):
-        fb.hint("Return a list of response.json(), one per i in range(n): pool.map keeps the order.")
-    if not check_peak(fb, stats, workers, exactly=True):
-        fb.hint(
-            f"ThreadPoolExecutor(max_workers={workers}): {workers} threads, so {workers} requests at a time "
-            "(without max_workers, a pool has min(32, CPUs + 4) threads)."
-        )
-    rounds = math.ceil(n / workers)
-    # requests.get opens a connection per request: on a far server that costs more than a round trip
-    check_time(fb, result.elapsed, rounds * server.cold_latency, factor=2.5, what=f"{rounds} round trips")
-    return fb
+    return await _on_a_fresh_loop(_fetch_with_deadline(fb, fn, latency))
 
 
-# --- exercise 2: up to 500 connections ----------------------------------------------------------
+async def _fetch_with_deadline(fb: Feedback, fn, latency: float) -> Feedback:
+    server = start_server(latency=latency)
+    seconds = deadline_for(server)
+    fast = [f"{server.url}/get?{i}" for i in range(FAST)]
+    slow = [f"{server.url}/delay/{SLOW:g}?slow{i}" for i in range(SLOWS)]
+    urls = fast + slow
+    async with aiohttp.ClientSession() as session:
+        server.reset_stats()
 
+        async def batch():
+            return await asyncio.gather(*(fn(session, url, seconds) for url in urls), return_exceptions=True)
 
-async def aiohttp_500(fn, *, n: int = 1000, limit: int = 500) -> Feedback:
-    """Check ``fn(url, n)``: the n answers in order, more than 100 and at most 500 requests in flight.
-
-    The check calls ``await aiohttp_500(server.url, 1000)`` and verifies: the
-    1,000 answers came back, in order; the server saw more than 100 requests
-    in flight at once (the default ``TCPConnector`` stops at 100), and at most
-    500; at most 500 TCP connections carried them (one session, its
-    connections reused). The time is reported beside ⌈1000 / 500⌉ round trips.
-    """
-    fb = Feedback("Exercise 2 · aiohttp_500")
-    if is_stub(fn):
-        return fb.not_started(
-            'Write `async def aiohttp_500(url, n)` in the cell above: n GETs of f"{url}/get?{i}" over one '
-            "ClientSession with connector=aiohttp.TCPConnector(limit=500); return the n answers in order."
-        )
-    server = _server()
-    with _PeakSockets(server.url) if not server.has_stats else contextlib.nullcontext() as seen:
-        result = await attempt_async(fn, server.url, n, timeout=60)
-    if result.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in aiohttp_500 with your code.")
-    if not result.ok:
-        fb.fail(f"aiohttp_500(url, {n}) {_why(result, 60)}")
-        error = _root_error(result.error)
-        while error is not None and not isinstance(error, OSError):
-            error = error.__cause__ or error.__context__
-        if isinstance(error, OSError) and error.errno == errno.EMFILE:
-            fb.hint(
-                f"Too many open files: this kernel may open {open_file_limit()} files, sockets included, "
-                "and its hard limit allows no more. Start Jupyter from a shell with a higher limit "
-                "(`ulimit -n 4096` first), or try limit=200."
-            )
-        else:
-            fb.hint("Start from asyncio_gather (printed at the top); give the session its own connector.")
+        run = await attempt_async(batch, timeout=SLOW + 10)
+        await asyncio.sleep(0.05)  # a request left running is still running now
+        left = await _stop_leftovers()
+        stats = server.stats(note=False)
+    if not run.ok:
+        fb.fail(f"gathering {len(urls)} calls {run.describe(SLOW + 10)}")
         return fb
-    stats = server.stats(note=False)
-    if not check_answers(fb, result.value, _queries(n)):
-        fb.hint("asyncio.gather keeps the order; return await response.json() for each.")
-    peak = stats["peak_in_flight"]
-    if unmeasured(fb, stats, "peak_in_flight", "requests in flight at the server"):
-        # each request in flight holds one connection: count them at this end instead
-        peak = seen.peak
-        fb.note(f"counted at this end instead: at most {peak} open connections to the server at once")
-    if peak <= 100:
-        fb.fail(
-            f"at most {peak} requests were in flight at once: the default connector's limit is 100; "
-            f"with limit=500, hundreds go at once"
-        )
-        fb.hint("ClientSession(connector=aiohttp.TCPConnector(limit=500)): the connector sets the limit.")
-    elif peak > limit:
-        check_peak(fb, {"peak_in_flight": peak}, limit)  # says how many were in flight, and the limit
-    else:
-        fb.ok(
-            f"{peak} requests were in flight at once: more than the default connector's 100, at most {limit}"
-        )
-    if not check_connections(fb, stats, limit, at_most=True):
-        fb.hint("One session for all the requests: a session per request opens a connection per request.")
-    elif peak > limit:
-        fb.hint("TCPConnector(limit=0) means no limit at all: use limit=500.")
-    rounds, latency = math.ceil(n / limit), server.latency
-    fb.note(
-        f"took {result.elapsed:.3f} s = {result.elapsed / (rounds * latency):.1f} × {rounds} round trips "
-        f"({rounds * latency:.2f} s, the limit with {limit} in flight; with 100 in flight it is "
-        f"{math.ceil(n / 100) * latency:.2f} s). What is left is CPU: the client's and the "
-        "server's work per request."
+    outcomes = run.value
+    _judge_outcomes(fb, outcomes[:FAST], outcomes[FAST:], seconds)
+    room = max(0.5, seconds)
+    fb.require(
+        run.elapsed <= seconds + room,
+        f"the batch took {format_seconds(run.elapsed)} = {run.elapsed / seconds:.2f} × the deadline "
+        f"({seconds:.3g} s; allowed: the deadline + {room:.3g} s)",
+        f"the batch took {format_seconds(run.elapsed)} = {run.elapsed / seconds:.2f} × the deadline "
+        f"({seconds:.3g} s): the slow requests (/delay/{SLOW:g}) were not cut off at `seconds`",
     )
-    return fb
-
-
-# --- exercise 3: httpx, keeping every connection ------------------------------------------------
-
-
-WARM_DELAY = 0.5  # s: the first run asks /delay/0.5, so that all n requests are in flight at once
-
-
-async def _httpx_second_run(client, url: str, n: int) -> tuple[list, int, int, int, float]:
-    """n GETs that open n connections, then n more, timed.
-
-    Returns the second run's answers and the connections it opened, the TCP connections the
-    first run opened and how many of them were still open after it (what the
-    client kept), and the second run's time. The first run asks ``/delay/0.5``:
-    however slow the machine, all n requests are in flight at once, so the client
-    opens n connections, and what it closes afterwards is its own choice (its
-    keep-alive limit), not a matter of speed. (The second run, at the lab's 50 ms,
-    does not get all n in flight on a busy machine: httpx spends CPU per request.)
-    A server without counters: the connections are counted at this end (:func:`_sockets_to`).
-    """
-    import time
-
-    from helpers import start_server
-
-    async def get(i, path="/get"):
-        response = await client.get(f"{url}{path}?{i}")
-        return response.json()
-
-    server = start_server(latency=LATENCY)
-    if not server.has_stats:
-        return await _httpx_runs_counted_here(get, url, n)
-    server.reset_stats()
-    await asyncio.gather(*(get(i, f"/delay/{WARM_DELAY}") for i in range(n)))
-    opened, kept = await _opened_and_kept(server)
-    server.reset_stats()
-    start = time.perf_counter()
-    answers = await asyncio.gather(*(get(i) for i in range(n)))
-    elapsed = time.perf_counter() - start
-    return answers, _new_connections(server.stats()), opened, kept, elapsed
-
-
-async def _httpx_runs_counted_here(get, url: str, n: int) -> tuple[list, int, int, int, float]:
-    """:func:`_httpx_second_run` on a server without counters: this process's sockets, counted."""
-    import time
-
-    with _PeakSockets(url) as first:
-        await asyncio.gather(*(get(i, f"/delay/{WARM_DELAY}") for i in range(n)))
-    kept = first.count()
-    deadline = time.monotonic() + 1.0
-    while time.monotonic() < deadline:  # closed connections take a moment to go
-        await asyncio.sleep(0.1)
-        again = first.count()
-        if again == kept:
-            break
-        kept = again
-    start = time.perf_counter()
-    with _PeakSockets(url, every=0.05) as second:  # counts only sockets the kept ones did not cover
-        answers = await asyncio.gather(*(get(i) for i in range(n)))
-    elapsed = time.perf_counter() - start
-    return answers, second.peak, first.peak, kept, elapsed
-
-
-def _new_connections(stats: dict) -> int:
-    """TCP connections opened during a run: ``accepted`` less the one that asked for the stats."""
-    return max(0, stats["accepted"] - 1)
-
-
-async def _opened_and_kept(server) -> tuple[int, int]:
-    """TCP connections the client opened since the last reset, and how many are still open.
-
-    Both leave out the lab's own ``/stats`` connection. A connection the client closes
-    reaches the server a moment later, so this waits until the count stops changing.
-    """
-    import time
-
-    stats = server.stats()
-    deadline = time.monotonic() + 1.0
-    while time.monotonic() < deadline:
-        await asyncio.sleep(0.1)  # the client's loop runs: it may still be closing connections
-        again = server.stats()
-        if again["open_connections"] == stats["open_connections"]:
-            break
-        stats = again
-    return _new_connections(stats), max(0, stats["open_connections"] - 1)
-
-
-async def make_client(fn, *, n: int = 100) -> Feedback:
-    """Check ``fn()``: an ``httpx.AsyncClient`` that keeps all its connections between two runs.
-
-    The check makes a client with ``make_client()`` and sends 100 GETs, all in
-    flight at once (they ask ``/delay/0.5``), so the client opens 100 TCP
-    connections; the server then counts how many of them the client kept open: a
-    client that keeps every connection alive keeps all 100 (the default one keeps
-    20). Then 100 more GETs, timed and counted. It does the same with a default
-    ``httpx.AsyncClient()`` and reports both times: keeping every connection is
-    not free (see the notebook's notes).
-    """
-    import httpx
-
-    fb = Feedback("Exercise 3 · make_client")
-    if is_stub(fn):
-        return fb.not_started(
-            "Write `def make_client()` in the cell above: return an httpx.AsyncClient whose "
-            "limits=httpx.Limits(...) keep all 100 connections alive between runs."
+    if run.elapsed > seconds + room:
+        fb.hint(
+            "Wrap the whole request, `session.get` and reading the body, in "
+            "`async with asyncio.timeout(seconds):`."
         )
-    made = attempt(fn)
-    if made.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in make_client with your code.")
-    if not made.ok:
-        return fb.fail(f"make_client() {_why(made)}")
-    client = made.value
-    if inspect.iscoroutine(client):
-        client.close()
-        return fb.fail("make_client must be a plain `def` that returns the client, not an `async def`")
-    if not isinstance(client, httpx.AsyncClient):
-        if isinstance(client, httpx.Client):
-            client.close()
-        fb.fail(f"make_client() returned {type(client).__name__!s}, not an httpx.AsyncClient")
-        return fb.hint("return httpx.AsyncClient(limits=httpx.Limits(...)): the async client, with limits.")
-    server = _server()
-
-    async def runs():
-        async with client:
-            return await _httpx_second_run(client, server.url, n)
-
-    result = await attempt_async(runs, timeout=60)
-    if not result.ok:
-        if not client.is_closed:
-            await client.aclose()
-        return fb.fail(f"the client made by make_client() {_why(result, 60)}")
-    answers, new, opened, kept, elapsed = result.value
-    check_answers(fb, answers, _queries(n))
-    if not server.has_stats:
-        fb.note("open connections at the server: not measurable on this server (it keeps no counters)")
-        fb.note("so the connections below are this kernel's open sockets to it, counted at this end")
-    if opened <= 20:
-        fb.fail(
-            f"the first {n} GETs opened only {opened} TCP connections (all {n} should be in flight at "
-            f"once): the client limits them, or this machine is too busy to tell; run the check again"
-        )
-        return fb.hint("httpx.Limits(max_connections=...) caps how many connections are open at once.")
     if not fb.require(
-        kept == opened,
-        f"after the first run the client kept all {opened} of its TCP connections open "
-        f"(the second run opened {new} new)",
-        f"after the first run the client kept {kept} of its {opened} TCP connections: it had closed "
-        f"{opened - kept}, so later requests must open new TCP connections",
+        not left,
+        "no request was left running after fetch_with_deadline returned",
+        f"{len(left)} task(s) were still running after fetch_with_deadline returned: a request you gave "
+        "up on must be cancelled (asyncio.wait(..., timeout=) does not cancel what is pending)",
     ):
         fb.hint(
-            "httpx.Limits has two knobs: max_connections (how many at once) and max_keepalive_connections "
-            "(how many it keeps, idle, for later: 20 by default)."
+            "asyncio.timeout (or wait_for) cancels the request at the deadline; or cancel, then await it."
         )
-    default = await attempt_async(_default_run, server.url, n, timeout=60)
-    if default.ok:
-        d_opened, d_kept, d_elapsed = default.value
-        fb.note(f"the default client kept {d_kept} of its {d_opened} connections after the first run")
+    if measurable(stats["in_flight"]):
         fb.note(
-            f"the second run took {elapsed:.3f} s with your client, {d_elapsed:.3f} s with the default one"
+            f"right after, the lab server still counted {stats['in_flight']} request(s) in flight: it "
+            "finishes a /delay whose client left (aiohttp's default), your side was freed at the deadline"
         )
-        if new == 0 and elapsed > 1.5 * d_elapsed:
-            fb.note(
-                "surprised? Keeping every connection made it slower, not faster: httpcore scans its whole "
-                "pool for each request (the notes of the first comparison). `%prun` one run to see where."
-            )
+    else:
+        fb.note("requests in flight at the server: not measurable on this server (it keeps no counters)")
     return fb
 
 
-async def _default_run(url: str, n: int) -> tuple[int, int, float]:
-    import httpx
+def _judge_outcomes(fb: Feedback, fast: list, slow: list, seconds: float) -> None:
+    errors = [o for o in fast + slow if isinstance(o, BaseException)]
+    timeouts = [e for e in errors if isinstance(e, (TimeoutError, asyncio.CancelledError))]
+    if timeouts:
+        fb.fail(
+            f"{len(timeouts)} call(s) raised {type(timeouts[0]).__name__}: catch the TimeoutError of the "
+            "deadline and return None"
+        )
+    elif errors:
+        fb.fail(f"a call raised {checks.describe_error(errors[0])}")
+    answered = [query_of(o) == str(i) for i, o in enumerate(fast)]
+    if all(answered):
+        fb.ok(f"the {len(fast)} fast requests returned their own JSON")
+    elif any(o is None for o in fast):
+        fb.fail(
+            f"{sum(o is None for o in fast)} fast request(s) (one round trip) returned None with "
+            f"seconds={seconds:.3g}: cut off too early?"
+        )
+    elif not errors:
+        bad = next(o for o, ok in zip(fast, answered, strict=True) if not ok)
+        fb.fail(f"a fast request returned {bad!r:.60}, not its own JSON (return `await response.json()`)")
+    if all(o is None for o in slow):
+        fb.ok(f"the {len(slow)} slow requests (/delay/{SLOW:g}) returned None")
+    elif not any(isinstance(o, BaseException) for o in slow):
+        got = next(o for o in slow if o is not None)
+        fb.fail(f"a slow request (/delay/{SLOW:g}) returned {got!r:.60}; expected None after {seconds:.3g} s")
 
-    async with httpx.AsyncClient() as client:
-        _, _, opened, kept, elapsed = await _httpx_second_run(client, url, n)
-    return opened, kept, elapsed
+
+# ---------------------------------------------------------------- exercise 2
+
+
+async def worker(fn, *, latency: float = LATENCY) -> Feedback:
+    """Exercise 2: ``fn(urls, results, on_cancel)`` cleans up, closes its session and re-raises.
+
+    Starts it on two fast URLs, then a slow one (``/delay/5``) and a last one; once
+    the two answers are in ``results`` and the slow request is in flight, cancels the
+    task. Verifies: the task ended *cancelled* (not returned, no other error) within
+    0.5 s; ``on_cancel`` ran once with 2; no "Unclosed client session" (collected
+    after the task). Then runs it on three fast URLs, uncancelled: it returns,
+    ``on_cancel`` not called, all three answers in ``results``.
+    """
+    fb = Feedback("Exercise 2 · a worker that cleans up and re-raises")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write worker(urls, results, on_cancel) in the starter cell: `async with "
+            "aiohttp.ClientSession()`, a loop over the urls appending each JSON to results, and "
+            "`except asyncio.CancelledError:` that calls on_cancel(len(results)) and then `raise`."
+        )
+    return await asyncio.to_thread(_quietly, _worker(fb, fn, latency))
+
+
+def _quietly(coro):
+    """``asyncio.run(coro)`` with ResourceWarnings ignored: the loop's exception handler reports an
+    unclosed session instead (a warning turned into an error would stop ``__del__`` before it does)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        return asyncio.run(coro)
+
+
+async def _worker(fb: Feedback, fn, latency: float) -> Feedback:
+    server = start_server(latency=latency)
+    loop = asyncio.get_running_loop()
+    unclosed: list[str] = []
+    loop.set_exception_handler(lambda _loop, context: unclosed.append(str(context.get("message"))))
+    base = server.url
+    urls = [f"{base}/get?0", f"{base}/get?1", f"{base}/delay/5?2", f"{base}/get?3"]
+    results, calls = [], []
+    task = asyncio.create_task(fn(urls, results, calls.append))
+    deadline = time.monotonic() + 10 * server.cold_latency + 5
+    while len(results) < 2 and not task.done() and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    if len(results) < 2:
+        await _stop_leftovers()
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            fb.fail(f"worker(urls, results, on_cancel) raised {checks.describe_error(task.exception())}")
+        else:
+            fb.fail(f"after the two fast requests, results held {len(results)} answers, not 2")
+        return fb.hint("Append each answer's JSON to `results` as soon as it arrives: results.append(...).")
+    await asyncio.sleep(0.2)  # now the slow request is in flight
+    task.cancel()
+    start = time.perf_counter()
+    await asyncio.wait({task}, timeout=2.0)
+    took = time.perf_counter() - start
+    _judge_cancelled(fb, task, took)
+    fb.require(
+        calls == [2],
+        "on_cancel ran once, with 2: the answers it had when it was cancelled",
+        f"on_cancel was called {len(calls)} times{f' with {calls}' if calls else ''}; expected once, "
+        "with 2 (len(results) when it was cancelled)",
+    )
+    if calls != [2]:
+        fb.hint("`except asyncio.CancelledError:` catches it (not `except Exception`); call on_cancel there.")
+    await _stop_leftovers()
+    del task
+    _collect()
+    _judge_closed(fb, unclosed, "when cancelled")
+    # an uncancelled run: it returns, and on_cancel is not its business
+    results, calls = [], []
+    run = await attempt_async(fn, [f"{base}/get?{i}" for i in range(3)], results, calls.append, timeout=10)
+    await _stop_leftovers()
+    _collect()
+    if not run.ok:
+        fb.fail(f"on three fast URLs, uncancelled, it {run.describe(10)}")
+    elif calls:
+        fb.fail(
+            f"on three fast URLs, uncancelled, on_cancel({calls[0]}) was called: call it only when "
+            "cancelled (in `except asyncio.CancelledError:`, not in `finally`)"
+        )
+    else:
+        fb.require(
+            [query_of(r) for r in results] == ["0", "1", "2"],
+            "uncancelled, it fetched its three URLs, in order, and did not call on_cancel",
+            f"uncancelled, results held {len(results)} answers, not the three JSON answers in order",
+        )
+    _judge_closed(fb, unclosed, "when it finished")
+    return fb
+
+
+def _judge_cancelled(fb: Feedback, task: asyncio.Task, took: float) -> None:
+    if not task.done():
+        fb.fail("the task was still running 2 s after task.cancel(): it swallowed the CancelledError")
+        fb.hint("After the cleanup, `raise`: the CancelledError must leave the task.")
+    elif task.cancelled():
+        fb.require(
+            took <= 0.5,
+            f"the task ended cancelled, {format_seconds(took)} after task.cancel()",
+            f"the task ended cancelled, but only {format_seconds(took)} after task.cancel()",
+        )
+    elif task.exception() is not None:
+        fb.fail(f"cancelled, the task raised {checks.describe_error(task.exception())}, not CancelledError")
+        fb.hint("Re-raise the CancelledError itself, with a bare `raise`.")
+    else:
+        fb.fail(
+            f"cancelled, the task returned {task.result()!r:.40} instead of ending cancelled: "
+            "it swallowed the CancelledError"
+        )
+        fb.hint("After the cleanup, `raise`: whoever cancelled the task must see it end cancelled.")
+
+
+def _collect() -> None:
+    gc.collect()  # a session left open says so to the loop's exception handler
+
+
+def _judge_closed(fb: Feedback, unclosed: list[str], when: str) -> None:
+    sessions = [m for m in unclosed if "Unclosed client session" in m]
+    unclosed.clear()
+    if not fb.require(
+        not sessions,
+        f"its session was closed {when}",
+        f'{when}, it left its session open: asyncio reported "Unclosed client session"',
+    ):
+        fb.hint("Open the session with `async with aiohttp.ClientSession() as session:` around the loop.")

@@ -1,36 +1,34 @@
-"""08 · Async iterators and context managers: laziness counted by the lab server, async generators
-closed (by aclose, by asyncio's task, by aclosing), the guard's limit, the session always closed."""
+"""08 · Coroutines: get_event_loop() with no loop, per version; the modern forms (Runner, loop_factory)."""
 
 from __future__ import annotations
 
+import platform
 import re
 
-from tests.facts import shown_by
+from tests.facts import shown_by, version
+
+
+def _expected(full: str) -> str:
+    """What get_event_loop() does with no loop, by version: 3.11.0-3.11.1 warn, 3.11.2+ is silent
+    (the warnings were rolled back), 3.12-3.13 warn, 3.14+ raise."""
+    release = tuple(int(part) for part in re.findall(r"\d+", full)[:3])
+    if release >= (3, 14):
+        return "RuntimeError"
+    return "warning" if release >= (3, 12) or release < (3, 11, 2) else "silent"
 
 
 def check(cells: list) -> None:
-    lazy = shown_by(cells, "for take in (take_lazy, take_eager):")
-    assert "take_lazy: [0, 1, 2] with 3 GETs per run (the server counted 3)" in lazy, lazy
-    assert "take_eager: [0, 1, 2] with 10 GETs per run (the server counted 10)" in lazy, lazy
+    shown = shown_by(cells, "done = subprocess.run([build.executable")
+    rows = re.findall(r"^Python (3\.\d+\.\d+)\S*\s+(\S+?):.*$", shown, flags=re.MULTILINE)
+    assert rows, shown
+    for full, outcome in rows:  # every Python found, this kernel's included
+        assert outcome == _expected(full), f"{full}: {outcome}\n{shown}"
+    mine = [line for line in shown.splitlines() if "<- this kernel" in line]
+    assert len(mine) == 1, shown
+    assert f" {_expected(platform.python_version())}:" in mine[0], mine[0]
 
-    two = shown_by(cells, 'name="consumer B"')
-    assert "peak requests in flight at the server: 2" in two, two
-
-    kept = shown_by(cells, "gen = pages_own_session(PAGES)")
-    assert "session closed: False | open at the server: 1" in kept, kept
-    closed = shown_by(cells, "await gen.aclose()\nprint(")
-    assert "session closed: True | open at the server: 0" in closed, closed
-
-    dropped = shown_by(cells, "# no name: dropped after the break")
-    assert "right after the loop, session closed: False" in dropped, dropped
-    assert re.search(r"closed after \d+ turns of the loop: True", dropped), dropped
-
-    block = shown_by(cells, "contextlib.aclosing(pages_own_session(PAGES))")
-    assert "after the block, session closed: True" in block and "0 still open" in block, block
-
-    guard = shown_by(cells, "guard = Guard(LIMIT)")
-    assert "peak inside the guard: 5; at the server: 5" in guard, guard
-
-    always = shown_by(cells, "async with lab_session(raise_for_status=True) as session:")
-    assert "the error came out (503); session closed: True" in always, always
-    assert "open at the server: 0" in always, always
+    modern = shown_by(cells, "print(run_script(MODERN_FORMS)")
+    assert "two run() calls on one loop: True - CourseLoop" in modern, modern
+    assert ("ran on a CourseLoop" in modern) == (version() >= (3, 12)), modern
+    deprecated = version() >= (3, 14)  # the policy system: deprecated in 3.14, removed in 3.16
+    assert f"get_event_loop_policy() deprecated here: {deprecated}" in modern, modern

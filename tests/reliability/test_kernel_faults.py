@@ -47,9 +47,9 @@ def _run_until(kernel: Kernel, cells, start_from: int, caught) -> int | None:
     ("stem", "caught"),
     [
         ("02_threads", _workers_running),  # its process pool (spawn), mid-task
-        ("03_aiohttp", _requests_in_flight),
-        ("11_async_vs_blocking", _workers_running),
-        ("13_showdown", _requests_in_flight),
+        ("04_aiohttp", _requests_in_flight),
+        ("14_async_vs_blocking", _workers_running),
+        ("16_showdown", _requests_in_flight),
     ],
     ids=["02-pool-workers", "03-requests", "11-pool-workers", "13-requests"],
 )
@@ -81,7 +81,7 @@ def test_sigkill_mid_notebook_leaves_no_process_and_a_fresh_kernel_reruns(stem, 
 
 
 def test_restart_mid_notebook_then_run_from_the_top():
-    path = NOTEBOOKS / "09_event_loop.ipynb"
+    path = NOTEBOOKS / "11_event_loop.ipynb"
     cells = code_cells(path)
     kernel = Kernel(path.parent)
     try:

@@ -43,7 +43,7 @@ async def _run_cells(sources, namespace):
 
 
 def test_notebook_04_robust_client_loses_and_doubles_nothing_under_faults():
-    cells = _tagged_cells(NOTEBOOKS / "04_robust_clients.ipynb", "robust-client")
+    cells = _tagged_cells(NOTEBOOKS / "05_robust_clients.ipynb", "robust-client")
     assert len(cells) == 4, "the knobs, the client, the run and the accounting cells are tagged robust-client"
     totals: Counter = Counter()
     try:
@@ -88,7 +88,7 @@ def test_notebook_04_robust_client_loses_and_doubles_nothing_under_faults():
             assert "requests:" in printed.getvalue()
     finally:
         stop_server()
-    print(f"notebook 04, {len(SEEDS)} seeded runs of {N}: {dict(totals)}")
+    print(f"notebook 05, {len(SEEDS)} seeded runs of {N}: {dict(totals)}")
     assert totals["results"] + totals["errors"] == len(SEEDS) * N
     assert totals["dropped"] > 0 and totals["injected_503"] > 0, "the faults were really injected"
 

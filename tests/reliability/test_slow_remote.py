@@ -13,7 +13,7 @@ from tests.notebook_run import NOTEBOOKS, assert_clean, output_texts, run_twice
 
 pytestmark = pytest.mark.reliability
 
-STEMS = ("04_robust_clients",)
+STEMS = ("05_robust_clients",)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,409 @@
+"""Checkers of notebook 14 (async vs blocking): a blocking call fixed, CPU work in chunks, a watchdog.
+
+Each checker runs the learner's code and judges what the event loop went
+through: a heartbeat task ticks every few milliseconds beside the learner's
+code, and the longest gap between two ticks is how long the loop was held.
+
+>>> await check.polite_download(polite_download, LOG)    # doctest: +SKIP
+>>> await check.in_chunks(in_chunks)                     # doctest: +SKIP
+>>> await check.watchdog(watchdog)                       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import inspect
+import threading
+import time
+from itertools import pairwise
+from types import SimpleNamespace
+
+from helpers.checks import Attempt, Feedback, attempt_async, check_time, describe_error, is_stub, unmeasured
+
+NOTEBOOK = "14"
+
+LATENCY = 0.1  # the exercise's lab server: start_server(latency=0.1), as in the notebook's starter cell
+LOG_SECONDS = 0.06  # how long log_status blocks (the starter's time.sleep)
+TICK = 0.005  # the checkers' heartbeat interval (s)
+
+
+def solution(name: str):
+    """The solution to exercise ``name`` of this notebook, folded away."""
+    from helpers import checks
+
+    return checks.solution(NOTEBOOK, name)
+
+
+# --- shared machinery ---------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def _heartbeat(tick: float = TICK):
+    """Tick every ``tick`` s in the running loop while the block runs; ``.gap``: the longest gap (s)."""
+    ticks: list[float] = []
+    found = SimpleNamespace(gap=0.0)
+
+    async def beat():
+        while True:
+            ticks.append(time.perf_counter())
+            await asyncio.sleep(tick)
+
+    task = asyncio.create_task(beat())
+    await asyncio.sleep(3 * tick)  # a few normal beats first
+    try:
+        yield found
+    finally:
+        await asyncio.sleep(3 * tick)  # and a few after, so that the last gap is closed
+        task.cancel()
+        await asyncio.wait([task])
+        found.gap = max((later - earlier for earlier, later in pairwise(ticks)), default=0.0)
+
+
+def _why(result: Attempt, timeout: float | None = None) -> str:
+    """``result.describe()``, but an exception group names its first real error."""
+    error = result.error
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    if error is not None and error is not result.error:
+        return "raised " + describe_error(error)
+    return result.describe(timeout)
+
+
+def _shown(value) -> str:
+    """A reported value as the learner would read it: numbers to the millisecond."""
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+# --- exercise 1: find the culprit ---------------------------------------------------------------
+
+
+async def polite_download(fn, log: list, *, n: int = 10) -> Feedback:
+    """Check ``fn(url, n)``: n GETs at the lab server, every status logged, the loop never held.
+
+    ``log`` is the notebook's ``LOG`` list, which ``log_status`` appends to. The
+    check runs ``await fn(server.url, n)`` with a heartbeat beside it and
+    verifies: it finished; ``log`` got ``n`` new statuses, all 200; the server
+    answered ``n`` requests; the loop was never held 50 ms or more (one
+    ``log_status`` call holds it 60 ms); and it took at most 2.5 × (one round
+    trip + one log write), where a blocking log takes about ``n`` log writes.
+    """
+    fb = Feedback("Exercise 1 · polite_download")
+    if not isinstance(log, list):
+        raise TypeError(f"log must be the notebook's LOG list, not {type(log).__name__}")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write `async def polite_download(url, n=10)` in the cell above: slow_download's job, "
+            "with every status still logged by log_status, but without blocking the loop."
+        )
+    from helpers import start_server
+
+    server = start_server(latency=LATENCY)
+    server.reset_stats()
+    before = len(log)
+    async with _heartbeat() as beat:
+        result = await attempt_async(fn, server.url, n, timeout=10)
+    if result.not_implemented:
+        return fb.not_started("Replace the `raise NotImplementedError` in polite_download with your code.")
+    if not result.ok:
+        fb.fail(f"polite_download(url, {n}) {_why(result, 10)}")
+        return fb.hint(
+            "Start from slow_download: same session, same TaskGroup; change only the line that blocks."
+        )
+    stats = server.stats(note=False)
+    logged = log[before:]
+    if len(logged) == n and all(status == 200 for status in logged):
+        fb.ok(f"all {n} statuses were logged by log_status (200 each)")
+    elif len(logged) < n:
+        fb.fail(
+            f"LOG got {len(logged)} new entries for {n} downloads: every status must still be logged "
+            "(log_status stays; change where it runs, not whether)"
+        )
+        fb.hint(
+            "A call that blocks can run in a worker thread: `await asyncio.to_thread(log_status, status)`. "
+            "Without `await`, it never runs at all."
+        )
+    else:
+        fb.fail(f"LOG got {len(logged)} new entries for {n} downloads (expected {n} statuses of 200)")
+    unmeasured(fb, stats, "requests", "requests counted at the server") or fb.require(
+        stats["requests"] == n,
+        f"the lab server answered {n} requests",
+        f"the lab server answered {stats['requests']} requests; expected {n} (one GET per i in range(n))",
+    )
+    held = beat.gap
+    if not fb.require(
+        held < 0.05,
+        f"the loop was never held for long: the longest gap between two heartbeats was {_ms(held)}",
+        f"the loop was held for {_ms(held)} at a stretch (a heartbeat every {_ms(TICK)} could not run): "
+        f"a blocking call still runs on the loop's thread; allowed: under 50 ms",
+    ):
+        fb.hint(
+            "Run slow_download in debug mode (as `hunt` does, with SLOW = 0.05): the warning names the "
+            "coroutine whose step held the loop. Then push that call to a thread with asyncio.to_thread."
+        )
+    check_time(
+        fb,
+        result.elapsed,
+        server.cold_latency + LOG_SECONDS,  # a new session: its connections' set-up counts too
+        factor=2.5,
+        what="one round trip plus one log write",
+    )
+    return fb
+
+
+# --- exercise 2: chunk the CPU work -------------------------------------------------------------
+
+WORK_SECONDS = 0.2  # the CPU work the check chunks (s)
+
+
+@functools.cache
+def _iterations() -> int:
+    from helpers.cpu import iterations_for
+
+    return iterations_for(WORK_SECONDS)
+
+
+class _TooMuchWork(RuntimeError):
+    pass
+
+
+class _CountedWork:
+    """``crunch``, counting the iterations asked of it; stops once 1.5 × ``n`` were asked."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.calls = 0
+        self.total = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, k: int) -> int:
+        from helpers.cpu import crunch
+
+        with self._lock:
+            if isinstance(k, int) and self.total + k > 1.5 * self.n:
+                raise _TooMuchWork(
+                    f"the check stopped it: work() was asked for more than 1.5 × n = {self.n:,} iterations"
+                )
+            self.calls += 1
+            self.total += k if isinstance(k, int) else 0
+        return crunch(k)
+
+
+async def in_chunks(fn, *, chunks: int = 20) -> Feedback:
+    """Check ``fn(work, n, chunks)``: all of ``work(n)`` done in ``chunks`` calls, the loop free between.
+
+    The check times ``crunch(n)`` in one piece (about 0.2 s here) under a
+    heartbeat, then ``await fn(work, n, chunks)`` where ``work`` is ``crunch``
+    counting its iterations. It verifies: it finished; ``work`` did all ``n``
+    iterations (±5 %) in ``chunks`` calls (or one more, for a remainder); and
+    the loop's longest stall was at most a third of the one-piece stall (a
+    stall lasts about two chunks: ideally 2/``chunks`` of it). The total time of both is reported: the price.
+    """
+    fb = Feedback("Exercise 2 · in_chunks")
+    if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 4:
+        raise ValueError(f"chunks must be an int >= 4, not {chunks!r}")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write `async def in_chunks(work, n, chunks=20)` in the cell above: call work(n // chunks) "
+            "`chunks` times, with `await asyncio.sleep(0)` after each call."
+        )
+    from helpers.cpu import crunch
+
+    n = _iterations()
+    async with _heartbeat() as whole:
+        start = time.perf_counter()
+        crunch(n)  # the reference: the work in one piece, in the loop
+        whole_time = time.perf_counter() - start
+    work = _CountedWork(n)
+    async with _heartbeat() as chunked:
+        result = await attempt_async(fn, work, n, chunks, timeout=10)
+    if result.not_implemented:
+        return fb.not_started("Replace the `raise NotImplementedError` in in_chunks with your code.")
+    if isinstance(result.error, _TooMuchWork):
+        fb.fail(f"in_chunks(work, {n:,}, {chunks}) did too much work: {result.error}")
+        return fb.hint("Each chunk is a slice of the work: work(n // chunks), not work(n).")
+    if not result.ok:
+        return fb.fail(f"in_chunks(work, {n:,}, {chunks}) {_why(result, 10)}")
+    done = work.total / n
+    if 0.95 <= done <= 1.05:
+        fb.ok(f"all the work was done: {work.total:,} iterations of work() for n = {n:,}")
+    else:
+        fb.fail(f"work() was asked for {work.total:,} iterations in all: {done:.0%} of n = {n:,}")
+        fb.hint("Each of the `chunks` calls does work(n // chunks): together, (nearly) all n iterations.")
+    if not fb.require(
+        chunks <= work.calls <= chunks + 1,
+        f"in {work.calls} calls of work()",
+        f"work() was called {work.calls} time{'s' * (work.calls != 1)}; with chunks={chunks}, "
+        f"call it {chunks} times (each time with n // chunks)",
+    ):
+        fb.hint("One call per chunk: `for _ in range(chunks): work(n // chunks); await asyncio.sleep(0)`.")
+    ratio = whole.gap / chunked.gap if chunked.gap > 0 else float("inf")
+    if chunked.gap <= whole.gap / 3:
+        fb.ok(
+            f"the loop's longest stall: {_ms(chunked.gap)}, against {_ms(whole.gap)} with the work in "
+            f"one piece ({ratio:.0f}× shorter)"
+        )
+    elif chunked.gap >= 0.8 * whole.gap:
+        fb.fail(
+            f"the loop's longest stall was {_ms(chunked.gap)}, as long as with the work in one piece "
+            f"({_ms(whole.gap)}): the loop never got a turn between the chunks"
+        )
+        fb.hint(
+            "`await asyncio.sleep(0)` after each chunk gives the loop a turn (and don't forget the `await`)."
+        )
+    else:
+        fb.fail(
+            f"the loop's longest stall was {_ms(chunked.gap)}, only {ratio:.1f}× shorter than with the "
+            f"work in one piece ({_ms(whole.gap)}); with {chunks} chunks it should be about "
+            f"{chunks // 2}× shorter"
+        )
+        fb.hint("Give the loop a turn after every chunk, not only after some.")
+    fb.note(
+        f"the work took {result.elapsed:.3f} s in {chunks} chunks, {whole_time:.3f} s in one piece: the "
+        "price is not here but beside it: the work now waits whenever other tasks run, so it ends later "
+        "on a busy loop (and you had to cut it up by hand)"
+    )
+    return fb
+
+
+# --- exercise 3: a watchdog ---------------------------------------------------------------------
+
+BLOCK = 0.2  # s: each deliberately blocking call in the watchdog check
+LATE = 0.05  # s: the watchdog's default threshold (the starter's `late=0.05`)
+AFTER = 0.05  # s: a report this soon after a block ends belongs to that block
+WATCHDOG_TIMEOUT = 5.0  # s: the whole check (about 1 s when the watchdog is right)
+_ABANDONED: list = []  # watchdog tasks that would not stop (their loop is closed)
+
+
+async def _watchdog_scenario(fn, box: dict) -> None:
+    """Free loop, a blocking call, free loop, a blocking call, free loop; then cancel the watchdog."""
+    events = box["events"] = []
+    blocks = box["blocks"] = []
+
+    def report(*args):
+        events.append((time.perf_counter(), args[0] if args else None))
+
+    dog = box["dog"] = asyncio.create_task(fn(report))
+    for pause in (0.3, 0.25):
+        await asyncio.sleep(pause)  # a free loop: the watchdog must stay quiet
+        start = time.perf_counter()
+        time.sleep(BLOCK)  # a deliberately blocking call  # noqa: ASYNC251
+        blocks.append((start, time.perf_counter()))
+    await asyncio.sleep(0.15)
+    box["done_early"] = dog.done()
+    dog.cancel()
+    await asyncio.wait([dog], timeout=1)
+    box["stopped"] = dog.done()
+
+
+def _in_a_fresh_loop(fn, box: dict, finished) -> threading.Thread:
+    """Run the scenario on a new event loop in a daemon thread (a hung watchdog cannot hang the kernel).
+
+    ``finished()`` is called from that thread when the scenario is over.
+    """
+
+    def target():
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(_watchdog_scenario(fn, box))
+        except BaseException as exc:  # reported, not raised
+            box["error"] = exc
+        finally:
+            dog = box.get("dog")
+            if dog is not None and not dog.done():  # it ignored its cancellation: keep it referenced,
+                _ABANDONED.append(dog)  # rather than have it destroyed noisily
+            loop.close()
+            with contextlib.suppress(RuntimeError):  # the checker's loop may be closed by now
+                finished()
+
+    thread = threading.Thread(target=target, name="check-watchdog", daemon=True)
+    thread.start()
+    return thread
+
+
+async def watchdog(fn) -> Feedback:
+    """Check ``fn(report)``: quiet while the loop is free, one ``report`` per blocking call, until cancelled.
+
+    The check runs ``fn(report)`` as a task on a fresh event loop (in a thread,
+    so that a watchdog that never awaits cannot hang the notebook), keeps that
+    loop free for 0.3 s, blocks it with ``time.sleep(0.2)``, frees it for
+    0.25 s, blocks it again, frees it, and cancels the task. It verifies: no
+    report while the loop was free; at least one report for each blocking
+    call; the task kept running until cancelled, and then stopped.
+    """
+    fb = Feedback("Exercise 3 · watchdog")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write `async def watchdog(report, every=0.01, late=0.05)` in the cell above: forever, sleep "
+            "`every` s; when it wakes up more than `late` s later than it should, call report(how_late)."
+        )
+    if not inspect.iscoroutinefunction(fn):
+        return fb.fail(f"watchdog must be an `async def` function (it runs as a task), not {fn!r}")
+    box: dict = {}
+    over = asyncio.Event()
+    here = asyncio.get_running_loop()
+    _in_a_fresh_loop(fn, box, lambda: here.call_soon_threadsafe(over.set))
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(WATCHDOG_TIMEOUT):
+            await over.wait()
+    if "error" in box:
+        return fb.fail(f"the check could not run your watchdog: {describe_error(box['error'])}")
+    if "stopped" not in box:
+        fb.fail(
+            f"the check did not finish within {WATCHDOG_TIMEOUT:g} s: your watchdog never gave its loop a "
+            "turn (a time.sleep inside it? a loop without await?). Its thread cannot be stopped: restart the "
+            "kernel when you are done."
+        )
+        return fb.hint("Wait with `await asyncio.sleep(every)`: it lets the loop run everything else.")
+    dog = box["dog"]
+    if box["done_early"]:
+        error = None if dog.cancelled() else dog.exception()
+        if error is not None:
+            return fb.fail(f"watchdog(report) raised {describe_error(error)}")
+        fb.fail(
+            "watchdog(report) returned before it was cancelled: it must keep watching (a `while True` loop)"
+        )
+        return fb.hint("`while True:` around the sleep and the check; the task ends when it is cancelled.")
+    fb.ok("it kept watching until it was cancelled")
+    fb.require(
+        box["stopped"],
+        "and it stopped when cancelled",
+        "it did not stop within 1 s of being cancelled: let asyncio.CancelledError through (don't catch it)",
+    )
+    blocks, events = box["blocks"], box["events"]
+    during = [[value for when, value in events if start <= when <= end + AFTER] for start, end in blocks]
+    quiet = [value for when, value in events if not any(s <= when <= e + AFTER for s, e in blocks)]
+    if quiet:
+        fb.fail(
+            f"it reported {len(quiet)} time{'s' * (len(quiet) != 1)} while the loop was free "
+            f"(first: report({_shown(quiet[0])}))"
+        )
+        fb.hint(
+            f"Report only when the sleep took longer than it should: how_late = (time after - time "
+            f"before) - every; report(how_late) only if how_late > late ({LATE:g} s)."
+        )
+    else:
+        fb.ok(f"it stayed quiet while the loop was free ({0.3 + 0.25 + 0.15:.1f} s in all)")
+    caught = [values for values in during if values]
+    if fb.require(
+        len(caught) == len(blocks),
+        f"it reported both blocking calls (time.sleep({BLOCK:g}) on the loop)",
+        f"it reported {len(caught)} of the {len(blocks)} blocking calls (time.sleep({BLOCK:g}) on the loop)",
+    ):
+        firsts = [values[0] for values in during]
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in firsts):
+            fb.note("how late it woke up: " + ", ".join(f"{v:.3f} s" for v in firsts))
+    else:
+        fb.hint(
+            "Time each `await asyncio.sleep(every)` with time.perf_counter(); a blocked loop wakes you up "
+            "late by about the time it was blocked."
+        )
+    return fb

@@ -1,0 +1,203 @@
+"""Notebook 14's checkers: the reference solutions pass, the untouched starters are "not started",
+and the mistakes a learner would make fail with the right message."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+import nbformat
+
+from helpers import checks, start_server
+from helpers.exercises import nb14 as check
+from tests.notebook_run import NOTEBOOKS
+
+NOTEBOOK = NOTEBOOKS / "14_async_vs_blocking.ipynb"
+
+
+def _cells(tag: str) -> list:
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    return [c for c in cells if tag in c.metadata.get("tags", [])]
+
+
+def _run_cell(source: str) -> dict:
+    """Run a notebook cell's code in a namespace holding the notebook's imports."""
+    namespace = {"asyncio": asyncio, "time": time, "aiohttp": aiohttp, "start_server": start_server}
+    exec(compile(source, "<cell>", "exec"), namespace)
+    return namespace
+
+
+def _starter(k: int) -> dict:
+    """The k-th exercise's starter cell (0-based), untouched, as the notebook ships it."""
+    return _run_cell(_cells("exercise")[k].source)
+
+
+def _given() -> dict:
+    """Exercise 1's given code (slow_download, log_status, LOG): the code cell before its starter."""
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    first = next(i for i, c in enumerate(cells) if "exercise" in c.metadata.get("tags", []))
+    return _run_cell(cells[first - 1].source)
+
+
+def _failures(fb) -> str:
+    assert fb.status == "failed", fb
+    return "\n".join(fb.failures)
+
+
+# --- exercise 1: polite_download -----------------------------------------------------------------
+
+
+def test_polite_download_accepts_the_solution():
+    ns = checks.load_solution("14", "polite_download")
+    fb = asyncio.run(check.polite_download(ns["polite_download"], ns["LOG"]))
+    assert fb.status == "passed", fb
+    assert len(ns["LOG"]) == 10
+
+
+def test_polite_download_says_not_started_on_the_starter():
+    given = _given()
+    fb = asyncio.run(check.polite_download(_starter(0)["polite_download"], given["LOG"]))
+    assert fb.status == "not started", fb
+    assert "polite_download(url, n=10)" in fb.text
+
+
+def test_polite_download_rejects_the_blocking_version():
+    given = _given()  # slow_download, unchanged: log_status runs on the loop's thread
+    fb = asyncio.run(check.polite_download(given["slow_download"], given["LOG"]))
+    assert "the loop was held for" in _failures(fb)
+    assert len(given["LOG"]) == 10  # it did log: the loop being held is what failed
+
+
+def test_polite_download_remote_verdict(remote):
+    ns = checks.load_solution("14", "polite_download")
+    fb = asyncio.run(check.polite_download(ns["polite_download"], ns["LOG"]))
+    assert fb.status == "passed", fb
+    assert "requests counted at the server: not measurable" in fb.text
+    given = _given()  # the blocking version still fails: the heartbeat needs no counters
+    assert "the loop was held for" in _failures(
+        asyncio.run(check.polite_download(given["slow_download"], given["LOG"]))
+    )
+
+
+def test_polite_download_rejects_dropping_the_log():
+    given = _given()
+
+    async def no_log(url, n=10):
+        async with aiohttp.ClientSession() as session:
+
+            async def one(i):
+                async with session.get(f"{url}/get?{i}") as response:
+                    return response.status  # log_status(...) deleted
+
+            await asyncio.gather(*(one(i) for i in range(n)))
+
+    fb = asyncio.run(check.polite_download(no_log, given["LOG"]))
+    assert "LOG got 0 new entries for 10 downloads" in _failures(fb)
+
+
+def test_polite_download_reports_an_error_in_one_line():
+    given = _given()
+
+    async def typo(url, n=10):
+        async with aiohttp.ClientSession() as session, asyncio.TaskGroup() as group:
+            for i in range(n):
+                group.create_task(get(session, f"{url}/get?{i}"))
+
+    async def get(session, url):
+        async with session.get(url) as response:
+            await asyncio.to_thread(given["log_status"], response.stauts)
+
+    failures = _failures(asyncio.run(check.polite_download(typo, given["LOG"])))
+    assert "raised AttributeError: 'ClientResponse' object has no attribute 'stauts'" in failures
+    assert "in get)" in failures  # the learner's line, not a traceback
+
+
+# --- exercise 2: in_chunks -----------------------------------------------------------------------
+
+
+def test_in_chunks_accepts_the_solution():
+    fb = asyncio.run(check.in_chunks(checks.load_solution("14", "in_chunks")["in_chunks"]))
+    assert fb.status == "passed", fb
+    assert "in 20 chunks" in fb.text
+
+
+def test_in_chunks_says_not_started_on_the_starter():
+    fb = asyncio.run(check.in_chunks(_starter(1)["in_chunks"]))
+    assert fb.status == "not started", fb
+
+
+def test_in_chunks_rejects_chunks_without_a_turn_for_the_loop():
+    async def no_yield(work, n, chunks=20):
+        for _ in range(chunks):
+            work(n // chunks)  # no `await asyncio.sleep(0)`: the loop never runs in between
+
+    assert "the loop's longest stall was" in _failures(asyncio.run(check.in_chunks(no_yield)))
+
+
+def test_in_chunks_rejects_the_whole_work_in_every_chunk():
+    async def whole_each_time(work, n, chunks=20):
+        for _ in range(chunks):
+            work(n)
+            await asyncio.sleep(0)
+
+    assert "did too much work" in _failures(asyncio.run(check.in_chunks(whole_each_time)))
+
+
+def test_in_chunks_rejects_one_call_in_a_thread():
+    async def one_thread(work, n, chunks=20):
+        await asyncio.to_thread(work, n)  # frees the loop, but is not chunking
+
+    assert "work() was called 1 time;" in _failures(asyncio.run(check.in_chunks(one_thread)))
+
+
+# --- exercise 3: watchdog ------------------------------------------------------------------------
+
+
+def test_watchdog_accepts_the_solution():
+    fb = asyncio.run(check.watchdog(checks.load_solution("14", "watchdog")["watchdog"]))
+    assert fb.status == "passed", fb
+    assert "it reported both blocking calls" in fb.text
+
+
+def test_watchdog_says_not_started_on_the_starter():
+    fb = asyncio.run(check.watchdog(_starter(2)["watchdog"]))
+    assert fb.status == "not started", fb
+
+
+def test_watchdog_rejects_reporting_every_wake_up():
+    async def chatty(report, every=0.01, late=0.05):
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(every)
+            report(time.perf_counter() - before)  # no threshold: reports on every wake-up
+
+    assert "while the loop was free" in _failures(asyncio.run(check.watchdog(chatty)))
+
+
+def test_watchdog_rejects_stopping_after_the_first_report():
+    async def one_shot(report, every=0.01, late=0.05):
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(every)
+            if (how_late := time.perf_counter() - before - every) > late:
+                report(how_late)
+                return  # stops watching
+
+    assert "returned before it was cancelled" in _failures(asyncio.run(check.watchdog(one_shot)))
+
+
+def test_watchdog_rejects_swallowing_its_cancellation():
+    async def stubborn(report, every=0.01, late=0.05):
+        while True:
+            before = time.perf_counter()
+            try:
+                await asyncio.sleep(every)
+            except asyncio.CancelledError:
+                continue  # never stops
+            if (how_late := time.perf_counter() - before - every) > late:
+                report(how_late)
+
+    failures = _failures(asyncio.run(check.watchdog(stubborn)))
+    assert "did not stop within 1 s of being cancelled" in failures
+    assert "blocking calls" not in failures  # it did report both blocks
