@@ -10,7 +10,6 @@ from __future__ import annotations
 import queue
 import threading
 
-import pytest
 import requests
 
 from helpers import checks
@@ -174,89 +173,6 @@ def test_fetch_local_rejects_a_session_per_request():
         fb = check.fetch_local(wrong, n=40)
         assert fb.status == "failed"
         assert fb.failures == ["40 TCP connections carried the requests; expected at most 20"], fb
-
-
-# ---------------------------------------------------------------- exercise 3: run_small
-
-SMALL = 256 * 1024
-
-
-def starter_run_small(work, n):
-    """Run work() on n threads with SMALL stacks, join them, then restore the default."""
-    ...
-
-
-def size_set_too_late(work, n):
-    threads = [threading.Thread(target=work) for _ in range(n)]
-    for t in threads:
-        t.start()
-    threading.stack_size(SMALL)  # only threads started after this get the small stack
-    for t in threads:
-        t.join()
-    threading.stack_size(0)
-
-
-def never_restored(work, n):
-    threading.stack_size(SMALL)
-    threads = [threading.Thread(target=work) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-
-def never_joined(work, n):
-    previous = threading.stack_size(SMALL)
-    for _ in range(n):
-        threading.Thread(target=work).start()
-    threading.stack_size(previous)
-
-
-def test_run_small_reference_passes():
-    fb = check.run_small(checks.load_solution("02", "run_small")["run_small"])
-    assert fb.status == "passed", fb
-    assert threading.stack_size() == 0
-
-
-def test_run_small_starter_is_not_started():
-    assert check.run_small(starter_run_small).status == "not started"
-
-
-@pytest.mark.skipif(check._my_stack_size() is None, reason="this OS does not tell a thread's stack size")
-def test_run_small_rejects_a_stack_size_set_after_start():
-    fb = check.run_small(size_set_too_late)
-    assert fb.status == "failed"
-    assert any("of the 10 threads had stacks of" in f for f in fb.failures), fb
-
-
-def test_run_small_rejects_a_setting_never_restored_and_restores_it():
-    fb = check.run_small(never_restored)
-    assert threading.stack_size() == 0, "the checker puts the default back"
-    assert fb.status == "failed"
-    assert any("threading.stack_size() was still 262144" in f for f in fb.failures), fb
-
-
-def test_run_small_rejects_threads_never_joined():
-    fb = check.run_small(never_joined)
-    assert fb.status == "failed"
-    assert any("of the 10 threads had finished: join() them" in f for f in fb.failures), fb
-
-
-def work_with_an_argument(work, n):  # work() takes no argument: each thread dies of a TypeError
-    threading.stack_size(SMALL)
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    threading.stack_size(0)
-    for t in threads:
-        t.join()
-
-
-def test_run_small_reports_threads_that_died_in_one_line():
-    fb = check.run_small(work_with_an_argument)
-    assert fb.status == "failed"
-    assert any("(work) raised TypeError:" in f and "(9 more threads too)" in f for f in fb.failures), fb
-    assert any("work() ran 0 times on 0 threads" in f for f in fb.failures), fb
 
 
 # ---------------------------------------------------------------- a server without counters (COURSE_BASE_URL)

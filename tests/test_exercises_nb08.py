@@ -3,9 +3,6 @@ and the mistakes a student would make fail with the right message."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from helpers import checks
 from helpers.exercises import nb08 as check
 
@@ -15,100 +12,114 @@ def _fails_with(fb, text):
     assert any(text in failure for failure in fb.failures), fb
 
 
-# ---------------------------------------------------------------- exercise 1: predictions
+# ---------------------------------------------------------------- exercise 1: running_max
+
+coroutine = checks.load_solution("08", "running_max")["coroutine"]  # the notebook's decorator
 
 
-def _quick_solution(sleep=0.05):
-    """The reference functions, with a shorter sleep (they read SLEEP from their namespace)."""
-    ns = checks.load_solution("08", "predictions")
-    ns["SLEEP"] = sleep
-    return ns
+@coroutine
+def starter_running_max():
+    """send(x): yields the highest x so far. send(None): returns (highest, count)."""
+    raise NotImplementedError  # your loop: value = yield highest ...
 
 
-def test_predictions_reference_passes():
-    ns = checks.load_solution("08", "predictions")
-    fb = asyncio.run(check.predictions(ns["PREDICTED"], ns["sequential"], ns["concurrent"]))
+def not_primed():  # the right body, without @coroutine
+    highest, count = None, 0
+    while True:
+        value = yield highest
+        if value is None:
+            return highest, count
+        highest = value if count == 0 else max(highest, value)
+        count += 1
+
+
+@coroutine
+def yields_the_last_value():
+    last, count = None, 0
+    while True:
+        value = yield last
+        if value is None:
+            return last, count
+        last, count = value, count + 1
+
+
+@coroutine
+def starts_at_zero():
+    highest, count = 0, 0
+    while True:
+        value = yield highest
+        if value is None:
+            return highest, count
+        highest, count = max(highest, value), count + 1
+
+
+@coroutine
+def loses_the_value():
+    highest, count = None, 0
+    while True:
+        value = yield highest
+        if value is None:
+            return  # the summary is lost
+        highest = value if count == 0 else max(highest, value)
+        count += 1
+
+
+@coroutine
+def yields_the_summary():
+    highest, count = None, 0
+    while True:
+        value = yield highest
+        if value is None:
+            yield highest, count  # handed out, not returned
+            return
+        highest = value if count == 0 else max(highest, value)
+        count += 1
+
+
+@coroutine
+def no_sentinel():
+    highest = float("-inf")
+    while True:
+        highest = max(highest, (yield highest))
+
+
+def test_running_max_reference_passes():
+    fb = check.running_max(checks.load_solution("08", "running_max")["running_max"])
     assert fb.status == "passed", fb
-    assert "sequential(): 5 compute() calls" in fb.text
+    assert "inside `yield from`" in fb.text, fb
 
 
-def test_predictions_starter_is_not_started():
-    ns = _quick_solution()
-    starter = {"sequential": None, "concurrent": None}
-    fb = asyncio.run(check.predictions(starter, ns["sequential"], ns["concurrent"]))
-    assert fb.status == "not started", fb
-    assert "PREDICTED" in fb.text
+def test_running_max_starter_is_not_started():
+    assert check.running_max(starter_running_max).status == "not started"
 
 
-def test_predictions_rejects_swapped_predictions():
-    ns = _quick_solution(0.05)  # five pairs: about 0.25 s one after another, 0.05 s together
-    swapped = {"sequential": 0.05, "concurrent": 0.25}
-    fb = asyncio.run(check.predictions(swapped, ns["sequential"], ns["concurrent"]))
-    _fails_with(fb, "sequential: you predicted 50.0 ms, but it took")
-    _fails_with(fb, "concurrent: you predicted 250 ms, but it took")
+def test_running_max_rejects_a_coroutine_that_is_not_primed():
+    fb = check.running_max(not_primed)
+    _fails_with(fb, "not primed, so its first send(3) raised TypeError")
+    assert "@coroutine" in str(fb)
 
 
-def test_predictions_rejects_a_missing_or_odd_prediction():
-    ns = _quick_solution()
-    fb = asyncio.run(
-        check.predictions({"sequential": 0.25, "concurrent": None}, ns["sequential"], ns["concurrent"])
+def test_running_max_rejects_the_wrong_running_value():
+    fb = check.running_max(yields_the_last_value)
+    _fails_with(fb, "it yielded [3, 1, 4, 1, 5, 9, 2, 6]; the highest so far is [3, 3, 4, 4, 5, 9, 9, 9]")
+    assert "yields the value just sent" in str(fb)
+    fb = check.running_max(starts_at_zero)
+    _fails_with(fb, "it yielded [0, 0, 0, 0]; the highest so far is [-5, -2.5, -2.5, -1]")
+    assert "not from 0" in str(fb)
+
+
+def test_running_max_rejects_a_lost_return_value():
+    _fails_with(
+        check.running_max(loses_the_value),
+        "it ended, but returned None; StopIteration.value should be (9, 8)",
     )
-    _fails_with(fb, 'PREDICTED["concurrent"] is still None')
-    fb = asyncio.run(
-        check.predictions({"sequential": "1.5 s", "concurrent": 0.3}, ns["sequential"], ns["concurrent"])
-    )
-    _fails_with(fb, "write a positive number of seconds")
+    _fails_with(check.running_max(yields_the_summary), "it yielded (9, 8) instead of ending")
+    fb = check.running_max(no_sentinel)
+    _fails_with(fb, "send(None) raised TypeError")
+    assert "if value is None" in str(fb)
 
 
-# ---------------------------------------------------------------- exercise 2: compute_blocking
-
-SLEEP = 0.05
-
-
-async def starter_compute_blocking(x, y):
-    raise NotImplementedError  # compute(), with time.sleep(SLEEP) where it awaits asyncio.sleep
-
-
-async def still_awaits(x, y):  # copied compute() and changed nothing that matters
-    print(f"Compute {x} + {y} ...")
-    await asyncio.sleep(SLEEP)
-    return x + y
-
-
-def plain_def(x, y):  # blocking, but not a coroutine function
-    time.sleep(SLEEP)
-    return x + y
-
-
-async def forgets_return(x, y):
-    time.sleep(SLEEP)  # noqa: ASYNC251
-
-
-def test_compute_blocking_reference_passes():
-    ns = checks.load_solution("08", "compute_blocking")
-    ns["SLEEP"] = 0.1
-    fb = asyncio.run(check.compute_blocking(ns["compute_blocking"]))
-    assert fb.status == "passed", fb
-    assert "they ran one after another" in fb.text
-
-
-def test_compute_blocking_starter_is_not_started():
-    fb = asyncio.run(check.compute_blocking(starter_compute_blocking))
-    assert fb.status == "not started", fb
-
-
-def test_compute_blocking_rejects_a_compute_that_still_awaits():
-    fb = asyncio.run(check.compute_blocking(still_awaits))
-    _fails_with(fb, "they overlapped, so nothing blocked")
-    _fails_with(fb, "it was waiting for timers, not blocked")
-
-
-def test_compute_blocking_rejects_a_plain_function_and_a_missing_return():
-    _fails_with(asyncio.run(check.compute_blocking(plain_def)), "compute_blocking is a plain function")
-    _fails_with(asyncio.run(check.compute_blocking(forgets_return)), "returned None, not 3")
-
-
-# ---------------------------------------------------------------- exercise 3: run_by_hand
+# ---------------------------------------------------------------- exercise 2: run_by_hand
 
 
 def starter_run_by_hand(coro):

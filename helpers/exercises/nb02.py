@@ -8,12 +8,8 @@
 2. :func:`fetch_local` (main): one ``requests.Session`` per thread in a
    ``threading.local()``; on a pool of 20 threads, 100 URLs must travel on
    at most 20 TCP connections (server stats), all answers in order.
-3. :func:`run_small` (stretch): run ``work()`` on new threads with 256 KiB
-   stacks and put ``threading.stack_size(0)`` back; the checker's ``work``
-   measures the stack of the thread it runs on (Linux and macOS). On Windows
-   ``threading.stack_size`` sets how much of a stack is *committed* at start, not
-   its reservation (``python.exe``'s, about 2 MB, whatever the setting): there the
-   checker reports the reservation it measured and does not judge the size.
+
+Notebook 03's stretch exercise (smaller stacks) is checked in ``nb03``.
 
 With ``COURSE_BASE_URL`` set, the server keeps no counters: the checks judge the
 answers, their order, the queue and the threads, and say which counts they could
@@ -22,12 +18,10 @@ not verify (requests in flight, connections); times are against ``server.latency
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import queue
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -42,11 +36,9 @@ from helpers.checks import (
     is_stub,
 )
 from helpers.lab import start_server
-from helpers.memory import format_bytes
 from helpers.timing import format_seconds
 
 NOTEBOOK = "02"
-SMALL = 256 * 1024  # bytes: the stack size exercise 3 asks for
 
 _PUT, _GET, _JOIN = queue.Queue.put.__code__, queue.Queue.get.__code__, queue.Queue.join.__code__
 _WAIT, _THREAD_JOIN = threading.Condition.wait.__code__, threading.Thread.join.__code__
@@ -309,136 +301,4 @@ def fetch_local(fn, *, n: int = 100, workers: int = 20, latency: float = 0.1, ti
             "'session', None)), and keep `local` outside the function."
         )
     fb.note(f"{n} requests on {workers} threads in {format_seconds(run.elapsed)}")
-    return fb
-
-
-def _my_stack_size() -> int | None:
-    """The size of the calling thread's stack, in bytes, asked of the OS; None where it cannot tell.
-
-    Linux: ``pthread_getattr_np``; macOS: ``pthread_get_stacksize_np``; Windows: the
-    stack *reserved* (:func:`_windows_stack_reserve`).
-    """
-    try:
-        if sys.platform == "win32":
-            return _windows_stack_reserve(ctypes.WinDLL("kernel32"))
-        libc = ctypes.CDLL(None)
-        libc.pthread_self.restype = ctypes.c_void_p
-        me = ctypes.c_void_p(libc.pthread_self())
-        if sys.platform == "darwin":
-            libc.pthread_get_stacksize_np.restype = ctypes.c_size_t
-            return int(libc.pthread_get_stacksize_np(me))
-        attr = ctypes.create_string_buffer(256)  # a pthread_attr_t is at most 64 bytes
-        if libc.pthread_getattr_np(me, attr) != 0:
-            return None
-        try:
-            addr, size = ctypes.c_void_p(), ctypes.c_size_t()
-            if libc.pthread_attr_getstack(attr, ctypes.byref(addr), ctypes.byref(size)) != 0:
-                return None
-            return int(size.value)
-        finally:
-            libc.pthread_attr_destroy(attr)
-    except (OSError, AttributeError, TypeError):
-        return None
-
-
-def _windows_stack_reserve(kernel32) -> int | None:
-    """The calling thread's reserved stack, in bytes, from ``kernel32.GetCurrentThreadStackLimits``.
-
-    Windows 8+: the lowest and highest addresses of the stack's reservation (the
-    exe header's size unless a larger commit was asked); None if they make no sense.
-    """
-    low, high = ctypes.c_size_t(), ctypes.c_size_t()  # ULONG_PTR, pointer-sized
-    kernel32.GetCurrentThreadStackLimits(ctypes.byref(low), ctypes.byref(high))  # returns nothing
-    size = high.value - low.value
-    return size if size > 0 else None
-
-
-def _default_stack() -> int | None:
-    """The stack a new thread gets with ``threading.stack_size(0)``, measured on one."""
-    box = []
-    thread = threading.Thread(target=lambda: box.append(_my_stack_size()), name="check-default-stack")
-    thread.start()
-    thread.join()
-    return box[0]
-
-
-def run_small(fn, *, n: int = 10, size: int = SMALL, timeout: float = 10.0) -> Feedback:
-    """Run ``fn(work, n)`` with a ``work`` that records the stack of the thread it runs on.
-
-    Passes when ``work`` ran ``n`` times on ``n`` new threads, all finished when
-    ``fn`` returned, each with a stack of at most 2 × ``size`` (not judged on
-    Windows, which keeps the reservation), and ``threading.stack_size()`` is 0
-    again. The checker starts from 0 and restores 0 in any case.
-    """
-    fb = Feedback("Exercise 3 · smaller stacks")
-    if is_stub(fn):
-        return fb.not_started(
-            "Write run_small(work, n): set threading.stack_size(SMALL), start n threads running work(), "
-            "put threading.stack_size(0) back, and join the threads. Then run this check again."
-        )
-    if setting := threading.stack_size(0):  # an earlier run left it set: start from the default
-        fb.note(f"threading.stack_size() was {setting} before the check, from an earlier run: now 0")
-    default = _default_stack()
-    records, done, lock = [], [], threading.Lock()
-
-    def work():
-        with lock:
-            records.append((threading.current_thread(), _my_stack_size()))
-        time.sleep(0.1)  # long enough to tell a joined thread from one left running
-        done.append(1)
-
-    def call():
-        value = fn(work, n)
-        return value, len(done), threading.stack_size()
-
-    try:
-        with _ThreadErrors() as died:
-            run = attempt(call, timeout=timeout)
-    finally:
-        threading.stack_size(0)  # whatever the learner's code did, the kernel gets the default back
-    if run.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in run_small with its body.")
-    died.report(fb)  # e.g. Thread(target=work, args=(i,)): work() takes no arguments
-    if not run.ok:
-        return fb.fail(f"run_small(work, {n}) {run.describe(timeout)}")
-    _, finished, after = run.value
-    for t in {thread for thread, _ in records}:
-        t.join(timeout=1.0)
-    threads = {thread for thread, _ in records}
-    if not fb.require(
-        len(records) == n and len(threads) == n,
-        f"work() ran {n} times, on {n} threads",
-        f"work() ran {len(records)} times on {len(threads)} threads; expected {n} times on {n} threads",
-    ):
-        return fb.hint("One threading.Thread(target=work) per run: n threads, each started once.")
-    fb.require(
-        finished == n,
-        "every thread had finished when run_small returned",
-        f"when run_small returned, only {finished} of the {n} threads had finished: join() them",
-    )
-    stacks = [s for _, s in records]
-    if None in stacks or default is None:
-        fb.note("this system does not tell a thread's stack size: the stacks were not checked")
-    elif sys.platform == "win32":  # the setting is the committed part there; the reservation stays
-        fb.note(
-            f"Windows reserved {format_bytes(max(stacks))} for each of these threads (a default thread: "
-            f"{format_bytes(default)}): threading.stack_size sets how much of a stack is committed at "
-            "start there, not its reservation, so the stack sizes were not judged"
-        )
-    else:
-        big = [s for s in stacks if s > 2 * size]
-        if not fb.require(
-            not big,
-            f"each thread's stack was {format_bytes(max(stacks))} (a default thread here gets "
-            f"{format_bytes(default)})",
-            f"{len(big)} of the {n} threads had stacks of {format_bytes(max(big, default=0))}, not "
-            f"{format_bytes(size)}",
-        ):
-            fb.hint("threading.stack_size(size) applies to threads started after it: call it before start().")
-    fb.require(
-        after == 0,
-        "threading.stack_size() was back to 0 (the default) when run_small returned",
-        f"threading.stack_size() was still {after} when run_small returned, not 0: put the default "
-        "back with threading.stack_size(0) (the check did it for you)",
-    )
     return fb

@@ -1,7 +1,9 @@
-"""Checkers for the exercise of notebook 04 · aiohttp.
+"""Checkers for the exercises of notebook 04 · aiohttp.
 
 1. ``download_many`` (warm-up): 250 requests through one session and its default
    connector, predicted in round trips and in requests in flight, then measured.
+2. ``download_rounds`` (main): rounds of requests, one after the other, through ONE
+   session: its connection pool, reused from round to round, counted by the server.
 
 The other aiohttp exercises (limits, errors, retries) are notebook 05's: ``nb05``.
 
@@ -26,7 +28,9 @@ from helpers.checks import (
     check_answers,
     check_connections,
     check_peak,
+    check_time,
     is_stub,
+    unmeasured,
 )
 from helpers.lab import measurable, start_server
 from helpers.timing import format_seconds
@@ -34,6 +38,7 @@ from helpers.timing import format_seconds
 NOTEBOOK = "04"
 LATENCY = 0.1  # the notebook's lab server (exercises 1 and 2)
 DEFAULT_LIMIT = 100  # aiohttp's TCPConnector(limit=100)
+FEW = (10, 6)  # exercise 2's second run: 10 URLs × 6 rounds, where rounds that overlap show
 
 
 def solution(name: str):
@@ -150,3 +155,112 @@ async def download_many(
             f"{DEFAULT_LIMIT} connections, so at most {DEFAULT_LIMIT} requests are in flight",
         )
     return fb
+
+
+async def download_rounds(fn, *, n: int = 100, rounds: int = 3, latency: float = LATENCY) -> Feedback:
+    """Exercise 2: ``fn(urls, rounds)`` downloads ``urls`` ``rounds`` times, one round after the other,
+    through ONE ClientSession, and returns the last round's answers in order.
+
+    First run, ``n`` URLs × ``rounds``: the ``n`` answers in order; ``rounds × n`` requests at the
+    server; at most ``n`` TCP connections in all (one pool, reused: a session per round or per
+    request opens more); at most ``n`` in flight; a time within 3 × ``rounds`` round trips.
+    Second run, :data:`FEW` (10 URLs × 6 rounds): at most 10 in flight, since with few URLs rounds
+    that overlap show even under the connector's limit of 100. On a server without counters
+    (``server.has_stats`` False) the connections, requests and peak are not measurable: the answers,
+    their order and the time are judged, and a time under what the rounds need one after the
+    other (a round skipped, or rounds that overlap) fails.
+    """
+    for name, value in (("n", n), ("rounds", rounds)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, not {value!r}")
+    fb = Feedback(f"Exercise 2 · {rounds} rounds of {n} requests, one session")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write download_rounds(urls, rounds) in the starter cell: open ONE aiohttp.ClientSession, "
+            "then `rounds` times gather a request per URL through it; return the last round's answers."
+        )
+    server = start_server(latency=latency)
+    run, stats = await _rounds_run(fn, server, n, rounds)
+    if not run.ok:
+        fb.fail(f"download_rounds(urls, {rounds}) {run.describe(_rounds_timeout(server, rounds))}")
+        return fb.hint("Start from one_shared_session above, and return the last round's answers.")
+    if not check_answers(fb, run.value, [str(i) for i in range(n)]):
+        fb.hint(f"Return the answers of the last round only: a list of {n}, in the order of urls.")
+    complete = True  # every round ran, as far as the server could count
+    if not unmeasured(fb, stats, "requests", "requests counted at the server"):
+        complete = fb.require(
+            stats["requests"] == rounds * n,
+            f"the server saw {stats['requests']} requests: {rounds} rounds × {n} URLs",
+            f"the server saw {stats['requests']} requests; {rounds} rounds of {n} URLs are {rounds * n}",
+        )
+        if stats["requests"] < rounds * n:
+            fb.hint(f"Run every round: `for _ in range(rounds):`, each a gather of {n} requests.")
+    if not check_connections(fb, stats, n, at_most=True):
+        fb.hint(
+            "Open the session ONCE, before the loop over the rounds, and pass it to every request: "
+            "a session per round (or per request) opens new connections each time; one session reuses them."
+        )
+    overlapped = not _one_after_another(fb, stats, run.elapsed, server, n, rounds)
+    ideal = _ideal(server, rounds)
+    what = f"{rounds} round trips" + ("" if server.has_stats else ", the first on new connections")
+    if complete and not overlapped:  # within 3 × the ideal, and at least 0.5 s over it: a crowded machine
+        check_time(fb, run.elapsed, ideal, factor=round(max(3, 1 + 0.5 / ideal), 1), what=what)
+    few, few_rounds = FEW
+    run, stats = await _rounds_run(fn, server, few, few_rounds)
+    if not run.ok:
+        timeout = _rounds_timeout(server, few_rounds)
+        fb.fail(f"download_rounds(urls, {few_rounds}) on {few} URLs {run.describe(timeout)}")
+    else:
+        overlapped |= not _one_after_another(fb, stats, run.elapsed, server, few, few_rounds, say=False)
+    if overlapped:
+        fb.hint(
+            "Await each round before the next one starts: `for _ in range(rounds): answers = await "
+            "asyncio.gather(...)`, not one gather (or TaskGroup) around all the rounds."
+        )
+    return fb
+
+
+def _ideal(server, rounds: int) -> float:
+    """``rounds`` round trips, the first on new connections (over the internet, set-up costs more)."""
+    return server.cold_latency + (rounds - 1) * server.latency
+
+
+def _rounds_timeout(server, rounds: int) -> float:
+    return 20 * _ideal(server, rounds) + 10
+
+
+async def _rounds_run(fn, server, n: int, rounds: int) -> tuple[checks.Attempt, dict]:
+    """Run ``fn(urls, rounds)`` on ``n`` fresh URLs; its attempt and the server's counters, settled."""
+    urls = [f"{server.url}/get?{i}" for i in range(n)]
+    server.reset_stats()
+    run = await _attempt(fn, urls, rounds, timeout=_rounds_timeout(server, rounds))
+    return run, await _settle(server)
+
+
+def _one_after_another(fb: Feedback, stats, elapsed: float, server, n: int, rounds: int, say=True) -> bool:
+    """The rounds did not overlap: at most ``n`` in flight; without counters, not too fast for that
+    (``say``: note that the peak was not measurable)."""
+    if measurable(stats["peak_in_flight"]):
+        peak = stats["peak_in_flight"]
+        return fb.require(
+            peak <= n,
+            f"{n} URLs × {rounds} rounds: at most {peak} requests in flight, one round after the other",
+            f"{n} URLs × {rounds} rounds: {peak} requests were in flight at once, more than the {n} "
+            "URLs of a round: the rounds overlapped",
+        )
+    # rounds one after the other take a round trip each (the first on new connections), each the
+    # slowest of n requests: at least the first and 2/3 of each of the others (their median); a round
+    # skipped, or all of them at once, take about one (the server's counters would show it)
+    if say:
+        fb.note(
+            "requests in flight: not measurable on this server (it keeps no counters): judged by the time"
+        )
+    least = server.cold_latency + (rounds - 1) * server.latency * 2 / 3
+    if elapsed >= least:
+        return True
+    return fb.require(
+        False,
+        "",
+        f"{n} URLs × {rounds} rounds took {format_seconds(elapsed)}, under {format_seconds(least)}: faster "
+        f"than {rounds} rounds one after the other can go (did each round run, after the previous one?)",
+    )

@@ -1,32 +1,23 @@
 """Checkers for the exercises of notebook 08 · Coroutines.
 
-1. :func:`predictions` (warm-up): the learner predicts how long ``sequential()``
-   and ``concurrent()`` take; the checker runs both and compares.
-2. :func:`compute_blocking` (main): a ``compute`` that calls ``time.sleep``;
-   the checker runs three of them as tasks and shows that they ran one after
-   another while the event loop never got to wait.
-3. :func:`run_by_hand` (stretch): a ``send(None)`` loop that drives a
+1. :func:`running_max` (warm-up): a generator-based coroutine, primed by the
+   notebook's ``@coroutine``, that yields the highest number sent so far and
+   returns ``(highest, count)`` when sent ``None``.
+2. :func:`run_by_hand` (stretch): a ``send(None)`` loop that drives a
    coroutine to its end and returns its value; the checker feeds it
    coroutines that pause on custom awaitables.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
-import io
 import types
 
 from helpers import checks
-from helpers.checks import Feedback, attempt, attempt_async, is_stub, seconds_or_none
-from helpers.spans import SpanRecorder
-from helpers.timing import format_seconds
-from helpers.tracing import trace_loop_idle
+from helpers.checks import Feedback, attempt, is_stub
 
 NOTEBOOK = "08"
-KEYS = ("sequential", "concurrent")
-TOLERANCE = 1.5  # a prediction is right within this factor of the measurement
 
 
 def solution(name: str):
@@ -34,115 +25,188 @@ def solution(name: str):
     return checks.solution(NOTEBOOK, name)
 
 
-async def predictions(predicted, sequential, concurrent) -> Feedback:
-    """Run ``sequential()`` and ``concurrent()`` once each and compare with ``predicted``.
+# ---------------------------------------------------------------- exercise 1: running_max
 
-    ``predicted`` maps ``"sequential"`` and ``"concurrent"`` to seconds. A
-    prediction is right within 1.5× of the measured time either way. The
-    functions' prints are silenced and counted (one ``Compute`` line per call).
+# Two series, each sent to a fresh running_max(): the second is all negative (0 is never its highest).
+_SERIES = ((3, 1, 4, 1, 5, 9, 2, 6), (-5, -2.5, -8, -1))
+
+
+def _highest_so_far(values) -> list:
+    """``[3, 3, 4, 4, …]`` for ``(3, 1, 4, 1, …)``: what a running maximum yields."""
+    out = []
+    for value in values:
+        out.append(value if not out else max(out[-1], value))
+    return out
+
+
+def _show(values, limit: int = 8) -> str:
+    values = list(values)
+    shown = ", ".join(repr(v) for v in values[:limit])
+    return f"[{shown}{', …' if len(values) > limit else ''}]"
+
+
+def _exchange(fn, values):
+    """``gen = fn()``, ``gen.send(v)`` for each value, then ``gen.send(None)``: what happened.
+
+    Returns the attempt and a log: the generator, its state before the first
+    send, what each send gave back, the step reached, and how ``send(None)``
+    ended (``("returned", value)`` or ``("yielded", value)``).
     """
-    fb = Feedback("Exercise 1 · predict, then measure")
-    if not isinstance(predicted, dict):
-        return fb.fail(f"PREDICTED is a {type(predicted).__name__}; keep it a dict of two predictions")
-    values = {key: predicted.get(key) for key in KEYS}
-    if all(value is None for value in values.values()):
-        return fb.not_started(
-            "Replace the two None in PREDICTED with your predictions, in seconds; then run this check "
-            "again: it runs sequential() and concurrent() and compares."
-        )
-    for key, value in values.items():
-        if value is None:
-            fb.fail(f'PREDICTED["{key}"] is still None: predict it too')
-        elif seconds_or_none(value) is None:
-            fb.fail(f'PREDICTED["{key}"] is {value!r}: write a positive number of seconds')
-    if fb.failures:
-        return fb
-    for key, fn in zip(KEYS, (sequential, concurrent), strict=True):
-        with contextlib.redirect_stdout(io.StringIO()) as out:
-            run = await attempt_async(fn, timeout=60)
-        if not run.ok:
-            fb.fail(f"{key}() {run.describe(60)}")
-            continue
-        calls, guess = out.getvalue().count("Compute "), float(values[key])
-        fb.note(
-            f"{key}(): {calls} compute() call{'s' * (calls != 1)}, measured {format_seconds(run.elapsed)}"
-        )
-        ratio = guess / run.elapsed
-        fb.require(
-            1 / TOLERANCE <= ratio <= TOLERANCE,
-            f"{key}: you predicted {format_seconds(guess)}; it took {format_seconds(run.elapsed)}: right",
-            f"{key}: you predicted {format_seconds(guess)}, but it took {format_seconds(run.elapsed)}: "
-            f"{max(ratio, 1 / ratio):.1f}× off (within {TOLERANCE:g}× counts as right)",
-        )
-    fb.hint("sequential() awaits each print_sum before starting the next: one SLEEP per pair, in a row.")
-    fb.hint("concurrent() starts every print_sum as a task first: they all sleep at the same time.")
-    return fb
+    log = {"yielded": [], "step": "running_max()", "state": None, "end": None}
+
+    def run():
+        gen = log["gen"] = fn()
+        if not hasattr(gen, "send"):
+            return
+        if inspect.isgenerator(gen):
+            log["state"] = inspect.getgeneratorstate(gen)
+        for value in values:
+            log["step"] = f"send({value!r})"
+            log["yielded"].append(gen.send(value))
+        log["step"] = "send(None)"
+        try:
+            log["end"] = ("yielded", gen.send(None))
+        except StopIteration as stop:
+            log["end"] = ("returned", stop.value)
+
+    run_ = attempt(run, timeout=5)
+    if not run_.timed_out and hasattr(log.get("gen"), "close"):
+        with contextlib.suppress(Exception):
+            log["gen"].close()
+    return run_, log
 
 
-async def compute_blocking(fn) -> Feedback:
-    """Show that ``fn`` (an ``async def compute_blocking(x, y)``) blocks the event loop.
+def _delegated(fn, values):
+    """The value of ``yield from`` the undecorated generator, sent ``values`` then None; or None.
 
-    Checks that it returns ``x + y`` and takes a while; then runs three calls
-    as tasks of a TaskGroup, traced with ``trace_loop_idle``: a blocking
-    ``compute`` makes them take about three calls' time (one after another),
-    with the loop never idle; a non-blocking one overlaps them (about one call).
+    ``yield from`` primes by itself (its first send is None, the sentinel), so it
+    needs the generator before ``@coroutine`` primed it: ``functools.wraps``
+    keeps that function as ``__wrapped__``. None when there is no such function.
     """
-    fb = Feedback("Exercise 2 · the blocking mistake")
+    inner = inspect.unwrap(fn)()
+    if not inspect.isgenerator(inner) or inspect.getgeneratorstate(inner) != inspect.GEN_CREATED:
+        with contextlib.suppress(Exception):
+            inner.close()
+        return None
+    results = []
+
+    def delegate():
+        results.append((yield from inner))  # as the notebook's delegate(): the return lands here
+
+    outer = delegate()
+    next(outer)
+    for value in values:
+        outer.send(value)
+    with contextlib.suppress(StopIteration):
+        outer.send(None)
+    outer.close()
+    return results
+
+
+def _yield_hint(values, yielded) -> str:
+    """The likeliest mistake behind a wrong series of yielded values, as a hint."""
+    if yielded == list(values):
+        return "It yields the value just sent: keep the highest so far in a variable, and yield that."
+    if None in yielded:
+        return "One yield per pass: `value = yield highest` both hands out the highest and takes the value."
+    if max(values) < 0:
+        return "Start from the first value sent, not from 0: 0 is higher than any negative number."
+    return "After each value: highest = max(highest, value); the next pass yields it."
+
+
+def running_max(fn) -> Feedback:
+    """Check ``fn()``: a primed coroutine; ``send(x)`` yields the highest so far, ``send(None)`` returns.
+
+    Sends two series to fresh coroutines, straight after creating them (so they
+    must be primed), compares what each ``send`` gives back with the running
+    maximum, and reads ``(highest, count)`` from ``StopIteration.value`` and as
+    the value of a ``yield from``.
+    """
+    fb = Feedback("Exercise 1 · running_max, a primed coroutine")
     if is_stub(fn):
         return fb.not_started(
-            "Write compute_blocking(x, y): compute() with time.sleep(SLEEP) in place of "
-            "await asyncio.sleep(SLEEP), then run this check again."
+            "Write running_max() in the starter cell: a while-True loop around `value = yield highest`, "
+            "under @coroutine; then run this check again."
         )
-    if not inspect.iscoroutinefunction(fn):
-        fb.fail("compute_blocking is a plain function (def): make it an async def, like compute")
-        return fb.hint("A coroutine can block too: the point is an async def that calls time.sleep.")
-    with contextlib.redirect_stdout(io.StringIO()):
-        one = await attempt_async(fn, 1, 2, timeout=30)
-    if one.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in compute_blocking with its body.")
-    if not one.ok:
-        return fb.fail(f"compute_blocking(1, 2) {one.describe(30)}")
-    if not fb.require(
-        one.value == 3,
-        "compute_blocking(1, 2) returned 3",
-        f"compute_blocking(1, 2) returned {one.value!r}, not 3",
-    ):
-        fb.hint("Keep compute's `return x + y`.")
-    if not fb.require(
-        one.elapsed >= 0.02,
-        f"one call took {format_seconds(one.elapsed)}: it sleeps",
-        f"one call took only {format_seconds(one.elapsed)}: it should sleep SLEEP seconds, like compute",
-    ):
+    hints = []
+    for values in _SERIES:
+        run, log = _exchange(fn, values)
+        if run.not_implemented:
+            return fb.not_started("Replace the `raise NotImplementedError` in running_max with your loop.")
+        sent, want, summary = _show(values), _highest_so_far(values), (max(values), len(values))
+        gen, yielded, step, end = log.get("gen"), log["yielded"], log["step"], log["end"]
+        if run.timed_out:
+            fb.fail(f"sending {sent} did not finish within 5 s")
+            return fb.hint(
+                "Each send() should run the loop once, up to its next yield: does every pass yield?"
+            )
+        if "gen" not in log:
+            fb.fail(f"running_max() {run.describe()}")
+            return fb.hint("Creating it runs the body up to its first yield only: nothing there should fail.")
+        if not hasattr(gen, "send"):
+            fb.fail(f"running_max() returned {type(gen).__name__}, not a generator: nothing to send to")
+            return fb.hint(
+                "Put `value = yield highest` in a `while True:` loop: the yield makes a generator."
+            )
+        if log["state"] == inspect.GEN_CREATED:
+            fb.fail(
+                "running_max() gave a generator that had not started (GEN_CREATED): not primed, so its "
+                f"first send({values[0]!r}) {run.describe()}"
+            )
+            return fb.hint(
+                "Put the notebook's @coroutine above `def running_max`: it runs it to its first yield."
+            )
+        if not run.ok and step != "send(None)":
+            fb.fail(f"sending {sent}: {step}, after {len(yielded)} sends, {run.describe()}")
+            if isinstance(run.error, StopIteration):
+                return fb.hint(
+                    "The generator ended early: keep `value = yield highest` inside `while True:`."
+                )
+            return fb.hint("After each value: highest = max(highest, value), then yield it at the next pass.")
+        if not fb.require(
+            yielded == want,
+            f"primed: a fresh running_max(), sent {sent}, yielded {_show(want)}, the highest so far",
+            f"sent {sent}: it yielded {_show(yielded)}; the highest so far is {_show(want)}",
+        ):
+            hints.append(_yield_hint(values, yielded))
+        if not run.ok:
+            fb.fail(f"sending {sent}, then None: send(None) {run.describe()}")
+            hints.append("Check for None first: `if value is None: return highest, count`, before comparing.")
+        elif end[0] == "yielded" or end[1] is None:
+            what = (
+                f"yielded {end[1]!r} instead of ending" if end[0] == "yielded" else "ended, but returned None"
+            )
+            fb.fail(f"sending {sent}, then None: it {what}; StopIteration.value should be {summary!r}")
+            hints.append("On None, `return highest, count`: the value travels in StopIteration.value.")
+        else:
+            if not fb.require(
+                isinstance(end[1], tuple | list) and tuple(end[1]) == summary,
+                f"then send(None): it returned {summary!r} (highest, count), in StopIteration.value",
+                f"sending {sent}, then None: it returned {end[1]!r}; expected {summary!r} (highest, count)",
+            ):
+                hints.append(
+                    "Return a pair: the highest first, then how many numbers came (None not counted)."
+                )
+    if fb.failures:
+        for hint in dict.fromkeys(hints):
+            fb.hint(hint)
         return fb
-    rec = SpanRecorder()
-
-    async def three():
-        async with asyncio.TaskGroup() as tg:
-            for x, y in ((1, 2), (3, 4), (5, 6)):
-                tg.create_task(fn(x, y))
-
-    with contextlib.redirect_stdout(io.StringIO()), trace_loop_idle(rec):
-        run = await attempt_async(three, timeout=30)
-    if not run.ok:
-        return fb.fail(f"three compute_blocking tasks in a TaskGroup: {run.describe(30)}")
-    idle = sum(span.duration for span in rec.spans)
-    ratio = run.elapsed / one.elapsed
-    took = f"three calls as tasks took {format_seconds(run.elapsed)} = {ratio:.1f} × one call"
-    serial = fb.require(
-        ratio >= 2,
-        f"{took}: they ran one after another, although they were tasks",
-        f"{took}: they overlapped, so nothing blocked",
-    )
-    quiet = fb.require(
-        idle < 0.5 * one.elapsed,
-        f"the event loop sat idle {format_seconds(idle)} of it: blocked in time.sleep, it never got to wait",
-        f"the event loop sat idle {format_seconds(idle)} of it: it was waiting for timers, not blocked",
-    )
-    if serial and quiet:
-        fb.note("with `await asyncio.sleep`, the three would take about one call, the loop idle meanwhile")
+    values, summary = _SERIES[0], (max(_SERIES[0]), len(_SERIES[0]))
+    through = attempt(_delegated, fn, values, timeout=5)
+    if through.ok and through.value is None:
+        fb.note(
+            "not tried inside `yield from`: running_max has no __wrapped__ (the notebook's @coroutine has)"
+        )
+    elif through.ok and [tuple(r) if isinstance(r, list) else r for r in through.value] == [summary]:
+        fb.ok(f"inside `yield from` (the undecorated generator, as in delegate()): its value is {summary!r}")
     else:
-        fb.hint("Use time.sleep(SLEEP) where compute has `await asyncio.sleep(SLEEP)`: no await at all.")
+        said = through.describe(5) if not through.ok else f"gave {through.value!r}"
+        fb.fail(f"`yield from` the undecorated running_max, sent {_show(values)} then None: {said}")
+        fb.hint("Without @coroutine it should behave the same: `yield from` primes it by itself.")
     return fb
+
+
+# ---------------------------------------------------------------- exercise 2: run_by_hand
 
 
 @types.coroutine
@@ -213,7 +277,7 @@ def run_by_hand(fn) -> Feedback:
     ``yield`` and a custom awaitable), one that awaits another coroutine, and
     one that raises (the exception must come out of ``fn``).
     """
-    fb = Feedback("Exercise 3 · drive it yourself")
+    fb = Feedback("Exercise 2 · drive it yourself")
     if is_stub(fn):
         return fb.not_started(
             "Write run_by_hand(coro): call coro.send(None) until it raises StopIteration, and "

@@ -1,4 +1,4 @@
-"""Notebook 06, exercise 3: drive a coroutine by hand, as an event loop does."""
+"""Notebook 08, exercise 2: drive a coroutine by hand, as an event loop does."""
 
 
 def run_by_hand(coro):

@@ -46,12 +46,12 @@ def _run_until(kernel: Kernel, cells, start_from: int, caught) -> int | None:
 @pytest.mark.parametrize(
     ("stem", "caught"),
     [
-        ("02_threads", _workers_running),  # its process pool (spawn), mid-task
+        ("03_threads_underneath", _workers_running),  # its process pool (spawn), mid-task
         ("04_aiohttp", _requests_in_flight),
         ("14_async_vs_blocking", _workers_running),
         ("16_showdown", _requests_in_flight),
     ],
-    ids=["02-pool-workers", "03-requests", "11-pool-workers", "13-requests"],
+    ids=["03-pool-workers", "04-requests", "14-pool-workers", "16-requests"],
 )
 def test_sigkill_mid_notebook_leaves_no_process_and_a_fresh_kernel_reruns(stem, caught):
     path = NOTEBOOKS / f"{stem}.ipynb"

@@ -1,4 +1,4 @@
-"""08 · Coroutines: get_event_loop() with no loop, per version; the modern forms (Runner, loop_factory)."""
+"""09 · Who waits when: get_event_loop() with no loop, per version; Runner and loop_factory."""
 
 from __future__ import annotations
 

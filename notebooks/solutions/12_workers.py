@@ -1,7 +1,7 @@
-"""Notebook 07, exercise 2: LIMIT workers share one deque, so at most LIMIT requests are in flight."""
+"""Notebook 12, exercise 2: LIMIT workers share one deque, so at most LIMIT requests are in flight."""
 
 from helpers import start_server
-from helpers.exercises.nb11 import LATENCY, fetch  # the notebook's fetch(i): a task that GETs /get?i
+from helpers.exercises.nb12 import LATENCY, fetch  # the notebook's fetch(i): a task that GETs /get?i
 
 
 def worker(queries, statuses):

@@ -1,4 +1,4 @@
-"""Exercise 3 · threads with smaller stacks, and the default put back."""
+"""Notebook 03, exercise 2: threads with smaller stacks, and the default put back."""
 
 import threading
 

@@ -1,4 +1,4 @@
-"""Notebook 07, exercise 1: a heartbeat task for the tiny event loop."""
+"""Notebook 12, exercise 1: a heartbeat task for the tiny event loop."""
 
 
 def sleep(seconds):  # the notebook's sleep: one trap for the loop's timer heap

@@ -1,4 +1,4 @@
-"""Notebook 06, exercise 1: predict sequential() and concurrent(), with five pairs."""
+"""Notebook 09, exercise 1: predict sequential() and concurrent(), with five pairs."""
 
 import asyncio
 

@@ -1,4 +1,4 @@
-"""Notebook 06, exercise 2: a compute() that blocks the event loop (on purpose)."""
+"""Notebook 09, exercise 2: a compute() that blocks the event loop (on purpose)."""
 
 import time
 

@@ -1,4 +1,4 @@
-"""02 · Threads and a queue: the build, start method, pools and race the kernel showed and measured."""
+"""03 · What a thread is, the GIL, and what a thread costs: the build, start method, pools and race shown."""
 
 from __future__ import annotations
 

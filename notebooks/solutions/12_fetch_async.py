@@ -1,8 +1,8 @@
-"""Notebook 07, exercise 3: fetch as a native coroutine, run by the tiny event loop."""
+"""Notebook 12, exercise 3: fetch as a native coroutine, run by the tiny event loop."""
 
 import socket
 
-from helpers.exercises.nb11 import Trap, lab_address  # the notebook's Trap, and its (HOST, PORT)
+from helpers.exercises.nb12 import Trap, lab_address  # the notebook's Trap, and its (HOST, PORT)
 
 
 async def read_all_async(sock):
