@@ -17,16 +17,13 @@ counter they could not read.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import sys
-import time
 from pathlib import Path
 
 from helpers import checks
 from helpers.checks import (
     Feedback,
-    attempt_async,
     check_answers,
     check_connections,
     check_peak,
@@ -34,6 +31,7 @@ from helpers.checks import (
     is_stub,
     unmeasured,
 )
+from helpers.exercises.nb04 import _attempt, _settle
 from helpers.lab import start_server
 from helpers.timing import format_seconds
 
@@ -48,41 +46,6 @@ SLOW_EVERY = 7  # exercise 1: every 7th URL asks /delay/{2 × latency}, so that 
 def solution(name: str):
     """The solution to exercise ``name``, folded away until the reader opens it."""
     return checks.solution(NOTEBOOK, name)
-
-
-def _stats(server) -> dict:
-    """The server's counters (each ``n/a`` on a server that keeps none), without a printed note."""
-    return server.stats(note=False)
-
-
-async def _settle(server, within: float = 3.0) -> dict:
-    """Wait until the server handles no request (abandoned ones finish there), then its stats."""
-    deadline = time.monotonic() + within
-    stats = await asyncio.to_thread(_stats, server)
-    while stats["in_flight"] and time.monotonic() < deadline:  # n/a is falsy: no wait without counters
-        await asyncio.sleep(0.05)
-        stats = await asyncio.to_thread(_stats, server)
-    return stats
-
-
-class _OwnTimeout(Exception):
-    """Carries a TimeoutError raised by the learner's code past attempt_async's own timeout."""
-
-
-async def _attempt(fn, *args, timeout: float) -> checks.Attempt:  # noqa: ASYNC109
-    """Like :func:`checks.attempt_async`, but a TimeoutError of the learner's own is an error, not a hang."""
-
-    async def guarded():
-        try:
-            value = fn(*args)
-            return await value if inspect.isawaitable(value) else value
-        except TimeoutError as exc:
-            raise _OwnTimeout() from exc
-
-    run = await attempt_async(guarded, timeout=timeout)
-    if isinstance(run.error, _OwnTimeout):
-        run.error = run.error.__cause__
-    return run
 
 
 _NOT_THE_LEARNERS = {
