@@ -154,9 +154,11 @@ class Counters:
 
     def __init__(self) -> None:
         self.live: web.Server | None = None  # aiohttp's protocol factory, once serving: open connections
+        self.epoch = 0  # one more at each reset: a request counts only in the epoch it arrived in
         self.reset()
 
     def reset(self) -> None:
+        self.epoch += 1
         self.requests = 0  # requests served (answered), /stats excluded
         self.in_flight = 0  # requests being handled right now
         self.peak_in_flight = 0  # most requests handled at once since reset
@@ -187,7 +189,8 @@ class Counters:
         self._admitted.append(now)
         return 0.0
 
-    def enter(self, request: web.BaseRequest) -> None:
+    def enter(self, request: web.BaseRequest) -> int:
+        """Count a request being handled; return the epoch to hand back to :meth:`leave`."""
         transport = request.transport
         if transport is not None and transport not in self._seen:
             self._seen.add(transport)
@@ -195,10 +198,19 @@ class Counters:
         self.in_flight += 1
         if self.in_flight > self.peak_in_flight:
             self.peak_in_flight = self.in_flight
+        return self.epoch
 
-    def leave(self) -> None:
+    def current(self, epoch: int) -> bool:
+        """Whether a request that arrived in ``epoch`` arrived since the last reset."""
+        return epoch == self.epoch
+
+    def leave(self, epoch: int) -> None:
+        """A request is answered. One that arrived before the last reset leaves ``in_flight`` but is
+        not counted in ``requests``: a checker that resets, then sends N, reads N, not N plus the
+        stragglers of an earlier cell."""
         self.in_flight -= 1
-        self.requests += 1
+        if self.current(epoch):
+            self.requests += 1
 
 
 COUNTERS = web.AppKey("counters", Counters)
@@ -222,7 +234,7 @@ def _json_body(request: web.Request) -> dict:
 async def handle_get(request: web.Request) -> web.Response:
     app = request.app
     counters, config = app[COUNTERS], app[CONFIG]
-    counters.enter(request)
+    epoch = counters.enter(request)
     try:
         delay = config.latency
         if config.jitter:
@@ -233,15 +245,15 @@ async def handle_get(request: web.Request) -> web.Response:
         if delay:
             await asyncio.sleep(delay)
         if drop and request.transport is not None:
-            counters.connections_dropped += 1
+            counters.connections_dropped += counters.current(epoch)
             request.transport.abort()  # no answer: the client sees the connection close
             raise web.HTTPServiceUnavailable()  # never sent: the transport is gone
         if fail:
-            counters.errors_injected += 1
+            counters.errors_injected += counters.current(epoch)
             return web.json_response({"error": "injected by the lab server (error_rate)"}, status=503)
         return web.json_response(_json_body(request))
     finally:
-        counters.leave()
+        counters.leave(epoch)
 
 
 async def handle_delay(request: web.Request) -> web.Response:
@@ -252,14 +264,14 @@ async def handle_delay(request: web.Request) -> web.Response:
     if not math.isfinite(seconds) or seconds < 0:
         raise web.HTTPBadRequest(text="delay must be between 0 and 10 seconds")
     counters = request.app[COUNTERS]
-    counters.enter(request)
+    epoch = counters.enter(request)
     try:
         await asyncio.sleep(min(seconds, MAX_DELAY_S))
         body = _json_body(request)
         body.update(data="", files={}, form={})
         return web.json_response(body)
     finally:
-        counters.leave()
+        counters.leave(epoch)
 
 
 async def handle_status(request: web.Request) -> web.Response:
@@ -270,12 +282,12 @@ async def handle_status(request: web.Request) -> web.Response:
     if not all(100 <= c <= 599 for c in codes):
         raise web.HTTPBadRequest(text="status codes must be in 100..599")
     counters = request.app[COUNTERS]
-    counters.enter(request)
+    epoch = counters.enter(request)
     try:
         code = codes[0] if len(codes) == 1 else request.app[RNG].choice(codes)
         return web.Response(status=code)
     finally:
-        counters.leave()
+        counters.leave(epoch)
 
 
 def _stats(app: web.Application) -> dict:
@@ -305,7 +317,8 @@ async def handle_reset(request: web.Request) -> web.Response:
     counters = request.app[COUNTERS]
     in_flight = counters.in_flight
     counters.reset()
-    # Requests still being handled stay counted; connections count from zero.
+    # Requests still being handled stay in in_flight (and the peak) until they leave, but are not
+    # counted in requests when they do; connections count from zero.
     counters.in_flight = counters.peak_in_flight = in_flight
     return web.json_response(_stats(request.app))
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
 import psutil
@@ -114,6 +115,24 @@ def test_connections_counts_new_tcp_connections(fast):
     for i in range(4):
         requests.get(f"{fast.url}/get?{i}", timeout=5)  # no session: a connection each
     assert fast.stats()["connections"] == 4
+
+
+def test_a_request_from_before_a_reset_is_not_counted_after_it(fast):
+    """A checker resets, sends N and reads N: a straggler of an earlier cell (a /delay still being
+    served) leaves in_flight when it ends, but is not counted in the new requests."""
+    with ThreadPoolExecutor(1) as pool:
+        straggler = pool.submit(requests.get, f"{fast.url}/delay/0.5", timeout=10)
+        deadline = time.monotonic() + 5
+        while fast.stats()["in_flight"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        stats = fast.reset_stats()
+        assert stats["in_flight"] == 1 and stats["requests"] == 0, stats
+        for i in range(3):
+            requests.get(f"{fast.url}/get?{i}", timeout=5)
+        assert straggler.result().status_code == 200
+    stats = fast.stats()
+    assert stats["requests"] == 3, stats  # not 4: the straggler arrived before the reset
+    assert stats["in_flight"] == 0, stats
 
 
 def test_peak_in_flight_reflects_real_concurrency(lab):
