@@ -176,3 +176,52 @@ def test_make_client_remote_verdict(remote):
     assert "not measurable" in fb.text and "kept all 100" in fb.text
     fb = asyncio.run(check.make_client(httpx.AsyncClient))  # the default limits: keeps 20
     assert "the client kept 20 of its 100 TCP connections" in _failures(fb)
+
+
+# ---------------------------------------------------------------- exercise 4: run_on_loop
+
+
+def test_run_on_loop_accepts_the_solution():
+    fb = check.run_on_loop(checks.load_solution("16", "run_on_loop")["run_on_loop"])
+    assert fb.status == "passed", fb
+    assert "loop class of the check's own: main ran on a _CheckLoop" in fb.text, fb
+    assert "the loop was closed when run_on_loop returned" in fb.text, fb
+
+
+def test_run_on_loop_says_not_started_on_the_starter():
+    def run_on_loop(main, urls, loop_factory):
+        """main(urls) on a new loop from loop_factory, from a thread that may run a loop already."""
+        ...
+
+    assert check.run_on_loop(run_on_loop).status == "not started"
+
+
+def test_run_on_loop_rejects_asyncio_run_where_a_loop_runs():
+    def run_on_loop(main, urls, loop_factory):
+        return asyncio.run(main(urls))  # refused: a loop runs in this thread
+
+    fb = check.run_on_loop(run_on_loop)
+    assert fb.status == "failed" and "running event loop" in _failures(fb), fb
+    assert "worker thread" in fb.text, fb
+
+
+def test_run_on_loop_rejects_a_factory_left_unused():
+    def run_on_loop(main, urls, loop_factory):
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, main(urls)).result()  # asyncio's loop, whatever was asked
+
+    fb = check.run_on_loop(run_on_loop)
+    assert fb.status == "failed" and "not the factory's" in _failures(fb), fb
+
+
+def test_run_on_loop_rejects_a_loop_left_open():
+    def run_on_loop(main, urls, loop_factory):
+        def in_a_thread():
+            loop = (loop_factory or asyncio.new_event_loop)()
+            return loop.run_until_complete(main(urls))  # never closed
+
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(in_a_thread).result()
+
+    fb = check.run_on_loop(run_on_loop)
+    assert fb.status == "failed" and "still open" in _failures(fb), fb

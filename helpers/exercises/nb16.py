@@ -415,3 +415,112 @@ async def _default_run(url: str, n: int) -> tuple[int, int, float]:
     async with httpx.AsyncClient() as client:
         _, _, opened, kept, elapsed = await _httpx_second_run(client, url, n)
     return opened, kept, elapsed
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 4: your code on the loop you choose (uvloop, where installed)
+
+
+class _CheckLoop(asyncio.SelectorEventLoop):
+    """A loop class of the check's own: the factory is judged even where uvloop is not installed."""
+
+
+def _loop_factories() -> list[tuple[str, object, type | None]]:
+    """(name, loop_factory, the class its loops are): None's is asyncio's default, whatever it is."""
+    factories: list[tuple[str, object, type | None]] = [
+        ("asyncio's default loop (loop_factory=None)", None, None)
+    ]
+    try:
+        import uvloop
+    except ImportError:  # no uvloop (Windows): the check's own class stands in for a loop of another kind
+        pass
+    else:
+        factories.append(("uvloop.new_event_loop", uvloop.new_event_loop, uvloop.Loop))
+    factories.append(("a loop class of the check's own", _CheckLoop, _CheckLoop))
+    return factories
+
+
+def _call_from_a_running_loop(fn, *args):
+    """Call ``fn(*args)`` while this thread runs an event loop, as a notebook cell does."""
+
+    async def inside():
+        return fn(*args)
+
+    return asyncio.run(inside())
+
+
+def run_on_loop(fn, *, n: int = 20) -> Feedback:
+    """Exercise 4: ``fn(main, urls, loop_factory)`` runs ``main(urls)`` on a fresh loop from ``loop_factory``.
+
+    Called from a thread whose loop is running (as from a notebook cell), once per factory:
+    asyncio's default (``None``), ``uvloop.new_event_loop`` where uvloop is installed, and a loop
+    class of the check's own (so that the factory is judged everywhere). Judged: the ``n`` answers
+    of ``main``, in order; the loop ``main`` ran on is the factory's; that loop is closed when
+    ``fn`` returns; nothing raised because a loop was already running in the caller's thread.
+    """
+    fb = Feedback("Exercise 4 · your code, on the loop you choose")
+    if is_stub(fn):
+        return fb.not_started(
+            "Write run_on_loop(main, urls, loop_factory): in a worker thread, "
+            "`with asyncio.Runner(loop_factory=loop_factory) as runner: return runner.run(main(urls))`."
+        )
+    import aiohttp
+
+    server = _server()
+    urls = [f"{server.url}/get?{i}" for i in range(n)]
+    for name, factory, kind_of_loop in _loop_factories():
+        seen: dict[str, asyncio.AbstractEventLoop] = {}
+
+        async def fetch_all(urls, seen=seen):
+            seen["loop"] = asyncio.get_running_loop()
+            async with aiohttp.ClientSession() as session:
+
+                async def get(url):
+                    async with session.get(url) as response:
+                        return await response.json()
+
+                return await asyncio.gather(*(get(url) for url in urls))
+
+        created = []
+
+        def main(urls, created=created, fetch_all=fetch_all):  # to the learner: an async function
+            created.append(fetch_all(urls))
+            return created[-1]
+
+        run = attempt(_call_from_a_running_loop, fn, main, urls, factory, timeout=30)
+        for coro in created:  # made but never run (asyncio.run refused it): no "never awaited" warning
+            if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+                coro.close()
+        if not run.ok:
+            if isinstance(run.error, RuntimeError) and "running event loop" in str(run.error):
+                fb.fail(f"with {name}: {describe_error(run.error)}")
+                return fb.hint(
+                    "A notebook cell's thread runs a loop already, so asyncio.run() refuses there: "
+                    "run the new loop in a worker thread (a ThreadPoolExecutor(1), say)."
+                )
+            fb.fail(f"with {name}: run_on_loop {run.describe(30)}")
+            return fb.hint("Return what runner.run(main(urls)) returns.")
+        if not check_answers(fb, run.value, [str(i) for i in range(n)]):
+            return fb.hint("Return main(urls)'s value, as it is: the answers, in order.")
+        loop = seen.get("loop")
+        kind = type(loop).__name__ if loop is not None else "no loop (main never ran)"
+        if kind_of_loop is None:  # asyncio's default: not one of the others
+            others = tuple(k for _, _, k in _loop_factories() if k is not None)
+            right = loop is not None and not isinstance(loop, others)
+        else:
+            right = isinstance(loop, kind_of_loop)
+        if not fb.require(
+            right,
+            f"with {name}: main ran on a {kind}",
+            f"with {name}: main ran on a {kind}, not the factory's",
+        ):
+            return fb.hint("Pass the factory on: asyncio.Runner(loop_factory=loop_factory).")
+        fb.require(
+            loop.is_closed(),
+            f"with {name}: the loop was closed when run_on_loop returned",
+            f"with {name}: the loop was still open when run_on_loop returned (it holds sockets): close it, "
+            "or let `with asyncio.Runner(...)` do it",
+        )
+        if not loop.is_closed():  # the check closes it: a loop left open warns when collected
+            loop.close()
+    return fb
