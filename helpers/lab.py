@@ -88,6 +88,8 @@ class LabServer:
             cmd.append("--public")
         if config.rate_limit:  # 429 past this many requests per sliding second
             cmd += ["--rate-limit", str(config.rate_limit)]
+        if config.cancel_on_disconnect:  # stop a request's handler when its client hangs up
+            cmd.append("--cancel-on-disconnect")
         if plain:  # no /stats: an httpbin-like server, to try the COURSE_BASE_URL path offline
             cmd.append("--plain")
         if connect_delay:  # a new connection's set-up, as over the internet
@@ -183,6 +185,7 @@ class LabServer:
             f"<LabServer {self.url} latency={c.latency:g}s jitter={c.jitter:g}s "
             f"error_rate={c.error_rate:g} drop_rate={c.drop_rate:g} seed={c.seed}"
             + (f" rate_limit={c.rate_limit}/s" if c.rate_limit else "")
+            + (" cancel_on_disconnect" if c.cancel_on_disconnect else "")
             + f" pid={self.pid} {state}>"
         )
 
@@ -227,7 +230,7 @@ NOT_MEASURED = NotMeasured()
 
 COUNTER_NAMES = (
     "requests", "in_flight", "peak_in_flight", "connections", "accepted", "open_connections",
-    "errors_injected", "connections_dropped", "rate_limited", "peak_per_second",
+    "errors_injected", "connections_dropped", "rate_limited", "abandoned", "peak_per_second",
     "seconds_since_reset", "config", "pid",
 )  # fmt: skip
 
@@ -437,6 +440,7 @@ def start_server(
     public: bool = False,
     timeout: float = 20.0,
     rate_limit: int = 0,
+    cancel_on_disconnect: bool = False,
 ) -> LabServer | RemoteServer:
     """Return a running lab server with this configuration.
 
@@ -444,6 +448,8 @@ def start_server(
     running; with another configuration, it stops that one and starts anew.
     ``rate_limit=R`` makes it answer 429 past ``R`` requests per sliding second
     (:mod:`helpers.server`), counted as ``rate_limited`` in :meth:`LabServer.stats`.
+    ``cancel_on_disconnect=True`` makes it stop a request when its client hangs up
+    (counted as ``abandoned``); by default it finishes the request for nobody.
     Bad values raise ``ValueError`` before anything starts. With
     ``COURSE_BASE_URL`` set, returns a :class:`RemoteServer` for that URL.
     Either way it first raises this process's soft open-file limit to 4,096 where
@@ -461,6 +467,7 @@ def start_server(
         drop_rate=drop_rate,
         public=public,
         rate_limit=rate_limit,
+        cancel_on_disconnect=cancel_on_disconnect,
     )
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
         raise ValueError(f"timeout must be a number of seconds in (0, 600], got {timeout!r}")
@@ -469,6 +476,7 @@ def start_server(
     if remote:
         knobs = {"latency": latency, "jitter": jitter, "error_rate": error_rate, "drop_rate": drop_rate}
         knobs["rate_limit"] = rate_limit
+        knobs["cancel_on_disconnect"] = cancel_on_disconnect
         return _remote(remote, knobs)
     with _lock:
         if _current is not None:

@@ -93,6 +93,10 @@ class LabConfig:
     ``host``: a loopback address unless ``public`` is true.
     ``rate_limit``: at most this many requests admitted per sliding second, the
     others answered 429 (0, the default: no limit).
+    ``cancel_on_disconnect``: stop handling a request when its client hangs up
+    (aiohttp's ``handler_cancellation=True``): it leaves ``in_flight`` at once and
+    is counted in ``abandoned``, not in ``requests``. Off by default, as in aiohttp:
+    then the server finishes the request for nobody.
     """
 
     latency: float = 0.0
@@ -104,6 +108,7 @@ class LabConfig:
     drop_rate: float = 0.0
     public: bool = False
     rate_limit: int = 0
+    cancel_on_disconnect: bool = False
 
     def __post_init__(self) -> None:
         _check_number("latency", self.latency, 0.0, MAX_LATENCY_S, "seconds")
@@ -126,6 +131,8 @@ class LabConfig:
             raise ValueError(f"rate_limit must be in 0..{MAX_RATE_LIMIT} (0: none), got {self.rate_limit!r}")
         if not isinstance(self.public, bool):
             raise ValueError(f"public must be True or False, got {self.public!r}")
+        if not isinstance(self.cancel_on_disconnect, bool):
+            raise ValueError(f"cancel_on_disconnect must be True or False, got {self.cancel_on_disconnect!r}")
         if not self.public and not _is_loopback(self.host):
             raise ValueError(
                 f"host must be a loopback address (127.0.0.1, ::1, localhost), got {self.host!r}; "
@@ -168,6 +175,7 @@ class Counters:
         self.errors_injected = 0  # /get answered 503 on purpose
         self.connections_dropped = 0  # /get whose connection was closed on purpose, unanswered
         self.rate_limited = 0  # requests answered 429: past rate_limit in one sliding second
+        self.abandoned = 0  # requests whose client hung up before the answer (cancel_on_disconnect)
         self.peak_per_second = 0  # most requests received within one sliding second (429s included)
         self._received: collections.deque[float] = collections.deque()  # arrival times, last second
         self._admitted: collections.deque[float] = collections.deque()  # admitted ones (rate_limit)
@@ -204,13 +212,16 @@ class Counters:
         """Whether a request that arrived in ``epoch`` arrived since the last reset."""
         return epoch == self.epoch
 
-    def leave(self, epoch: int) -> None:
+    def leave(self, epoch: int, abandoned: bool = False) -> None:
         """A request is answered. One that arrived before the last reset leaves ``in_flight`` but is
         not counted in ``requests``: a checker that resets, then sends N, reads N, not N plus the
         stragglers of an earlier cell."""
         self.in_flight -= 1
         if self.current(epoch):
-            self.requests += 1
+            if abandoned:
+                self.abandoned += 1
+            else:
+                self.requests += 1
 
 
 COUNTERS = web.AppKey("counters", Counters)
@@ -234,7 +245,7 @@ def _json_body(request: web.Request) -> dict:
 async def handle_get(request: web.Request) -> web.Response:
     app = request.app
     counters, config = app[COUNTERS], app[CONFIG]
-    epoch = counters.enter(request)
+    epoch, abandoned = counters.enter(request), False
     try:
         delay = config.latency
         if config.jitter:
@@ -252,8 +263,11 @@ async def handle_get(request: web.Request) -> web.Response:
             counters.errors_injected += counters.current(epoch)
             return web.json_response({"error": "injected by the lab server (error_rate)"}, status=503)
         return web.json_response(_json_body(request))
+    except asyncio.CancelledError:  # the client hung up (cancel_on_disconnect): nobody to answer
+        abandoned = True
+        raise
     finally:
-        counters.leave(epoch)
+        counters.leave(epoch, abandoned)
 
 
 async def handle_delay(request: web.Request) -> web.Response:
@@ -264,14 +278,17 @@ async def handle_delay(request: web.Request) -> web.Response:
     if not math.isfinite(seconds) or seconds < 0:
         raise web.HTTPBadRequest(text="delay must be between 0 and 10 seconds")
     counters = request.app[COUNTERS]
-    epoch = counters.enter(request)
+    epoch, abandoned = counters.enter(request), False
     try:
         await asyncio.sleep(min(seconds, MAX_DELAY_S))
         body = _json_body(request)
         body.update(data="", files={}, form={})
         return web.json_response(body)
+    except asyncio.CancelledError:  # the client hung up (cancel_on_disconnect): nobody to answer
+        abandoned = True
+        raise
     finally:
-        counters.leave(epoch)
+        counters.leave(epoch, abandoned)
 
 
 async def handle_status(request: web.Request) -> web.Response:
@@ -302,6 +319,7 @@ def _stats(app: web.Application) -> dict:
         "errors_injected": c.errors_injected,
         "connections_dropped": c.connections_dropped,
         "rate_limited": c.rate_limited,
+        "abandoned": c.abandoned,
         "peak_per_second": c.peak_per_second,
         "seconds_since_reset": round(time.time() - c.since, 3),
         "config": asdict(app[CONFIG]),
@@ -411,6 +429,7 @@ async def serve(
         max_line_size=MAX_HEADER_LINE_BYTES,
         max_field_size=MAX_HEADER_LINE_BYTES,
         max_headers=MAX_HEADERS,
+        handler_cancellation=config.cancel_on_disconnect,
     )
     await runner.setup()
     protocol_factory = runner.server
@@ -501,6 +520,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--loop", choices=("asyncio", "uvloop"), default="asyncio", help="event loop (uvloop: if installed)"
     )
+    parser.add_argument(
+        "--cancel-on-disconnect",
+        action="store_true",
+        help="stop handling a request when its client hangs up (default: finish it for nobody)",
+    )
     parser.add_argument("--exit-on-stdin-eof", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
@@ -514,6 +538,7 @@ def main(argv: list[str] | None = None) -> int:
             drop_rate=args.drop_rate,
             public=args.public,
             rate_limit=args.rate_limit,
+            cancel_on_disconnect=args.cancel_on_disconnect,
         )
         _check_number("connect_delay", args.connect_delay, 0.0, MAX_LATENCY_S, "seconds")
     except ValueError as exc:

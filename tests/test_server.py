@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import statistics
 import subprocess
@@ -133,6 +134,26 @@ def test_a_request_from_before_a_reset_is_not_counted_after_it(fast):
     stats = fast.stats()
     assert stats["requests"] == 3, stats  # not 4: the straggler arrived before the reset
     assert stats["in_flight"] == 0, stats
+
+
+@pytest.mark.parametrize("cancel", [False, True], ids=["default", "cancel_on_disconnect"])
+def test_a_client_that_hangs_up(cancel):
+    """By default the server finishes a request whose client left (in flight until its delay ends);
+    with cancel_on_disconnect it stops at once, and counts the request abandoned, not answered."""
+
+    async def hang_up(url):
+        async with aiohttp.ClientSession() as session:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.2):
+                    await session.get(f"{url}/delay/1.5")
+
+    with LabServer(LabConfig(cancel_on_disconnect=cancel)) as server:
+        asyncio.run(hang_up(server.url))
+        time.sleep(0.3)
+        stats = server.stats()
+    assert stats["in_flight"] == (0 if cancel else 1), stats
+    assert stats["abandoned"] == (1 if cancel else 0), stats
+    assert stats["requests"] == 0, stats
 
 
 def test_peak_in_flight_reflects_real_concurrency(lab):
