@@ -213,9 +213,10 @@ class Counters:
         return epoch == self.epoch
 
     def leave(self, epoch: int, abandoned: bool = False) -> None:
-        """A request is answered. One that arrived before the last reset leaves ``in_flight`` but is
-        not counted in ``requests``: a checker that resets, then sends N, reads N, not N plus the
-        stragglers of an earlier cell."""
+        """A request leaves: answered, or ``abandoned`` (its client hung up, with
+        ``cancel_on_disconnect``). One that arrived before the last reset leaves ``in_flight`` but
+        is not counted: a checker that resets, then sends N, reads N, not N plus the stragglers of
+        an earlier cell."""
         self.in_flight -= 1
         if self.current(epoch):
             if abandoned:
