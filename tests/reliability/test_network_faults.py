@@ -42,7 +42,7 @@ async def _run_cells(sources, namespace):
             await result
 
 
-def test_notebook_04_robust_client_loses_and_doubles_nothing_under_faults():
+def test_notebook_05_robust_client_loses_and_doubles_nothing_under_faults():
     cells = _tagged_cells(NOTEBOOKS / "05_robust_clients.ipynb", "robust-client")
     assert len(cells) == 4, "the knobs, the client, the run and the accounting cells are tagged robust-client"
     totals: Counter = Counter()

@@ -50,7 +50,7 @@ def _offline(*commands: str, timeout: float = 300) -> subprocess.CompletedProces
     )
 
 
-def test_notebook_03_and_the_benchmark_run_with_no_network_but_loopback():
+def test_notebook_04_and_the_benchmark_run_with_no_network_but_loopback():
     python = sys.executable
     notebook = NOTEBOOKS / "04_aiohttp.ipynb"
     result = _offline(
