@@ -1,4 +1,4 @@
-"""The exercises' shape in every notebook 01-08: starter, check and solution cells, and their files."""
+"""The exercises' shape in every notebook, 00 included: starter, check and solution cells, and their files."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from helpers import checks, nav
 from tests.notebook_run import NOTEBOOKS
 
-PATHS = [p for p in nav.notebooks(NOTEBOOKS) if p.name[:2] != "00"]
+PATHS = nav.notebooks(NOTEBOOKS)
 IDS = [p.stem for p in PATHS]
 SOLUTIONS = NOTEBOOKS / "solutions"
 TAGS = ("exercise", "check", "solution")

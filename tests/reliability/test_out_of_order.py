@@ -17,7 +17,7 @@ from tests.reliability.kernel import Kernel
 
 pytestmark = pytest.mark.reliability
 
-PATHS = [p for p in nav.notebooks(NOTEBOOKS) if p.name[:2] != "00"]
+PATHS = nav.notebooks(NOTEBOOKS)
 
 
 def _prelude_and_jumps(path):
