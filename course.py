@@ -62,6 +62,9 @@ ROOT = Path(__file__).resolve().parent
 DEFAULT_VENV = ".venv"
 STAMP = ".installed"  # in the venv: what was installed, from which inputs (JSON)
 INPUTS = ("requirements.txt", "pyproject.toml")  # a change to either installs again
+# JupyterLab defaults of the course (no news question, no kernel dialog: helpers/static/README.md),
+# copied to where the venv's JupyterLab reads them.
+LAB_SETTINGS = ("helpers", "static", "overrides.json")
 LAB_IP = "127.0.0.1"
 LAB_PORT = 8888
 
@@ -135,6 +138,23 @@ def wait_saying(argv, cwd, doing, every=15):
             say(f"  {doing}: {time.monotonic() - started:.0f} s")
 
 
+def install_lab_settings(venv, root=ROOT):
+    """Copy the course's helpers/static/overrides.json to ``venv``/share/jupyter/lab/settings/, where
+    the venv's JupyterLab reads it (its app directory is {sys.prefix}/share/jupyter/lab).
+
+    Writes only when the copy differs; returns its path, or None if the course has no such file.
+    """
+    source = Path(root, *LAB_SETTINGS)
+    if not source.is_file():
+        return None
+    target = Path(venv, "share", "jupyter", "lab", "settings", "overrides.json")
+    content = source.read_bytes()
+    if not target.is_file() or target.read_bytes() != content:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return target
+
+
 def setup(venv, root=ROOT, python=sys.executable):
     """Make ``venv`` ready: create it with ``python`` if needed, install if its inputs changed.
 
@@ -155,6 +175,7 @@ def setup(venv, root=ROOT, python=sys.executable):
                     venv.name, stamp["python"], mine, stamp["python"], mine, mine
                 )
             )
+        install_lab_settings(venv, root)  # a settings change needs no pip run
         say(f"{venv.name} is up to date (nothing to install).")
         return py
     started = time.monotonic()
@@ -186,6 +207,7 @@ def setup(venv, root=ROOT, python=sys.executable):
     pip = [str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if wait_saying(pip + ["-r", "requirements.txt", "-e", ".[test]"], root, "still installing") != 0:
         sys.exit(f"pip could not install the course into {venv} (see above). Re-run when fixed.")
+    install_lab_settings(venv, root)
     version = subprocess.run(
         [str(py), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
         capture_output=True,
@@ -271,6 +293,8 @@ COMMANDS = {
     "html": "the executed reading edition in build/html/",
     "bench": "the benchmark: every approach side by side (e.g. --quick); JSON in build/bench.json",
     "figure": "the benchmark, and the README's picture drawn from it",
+    "classroom": "as root on Linux: the class's JupyterHub (classroom/README.md): "
+    "classroom setup | run --students N | test",
     "nav": "regenerate the notebooks' navigation cells",
     "lint": "ruff on course.py, helpers, tests and notebooks",
     "format": "ruff format and fix course.py, helpers, tests and notebooks",
@@ -341,7 +365,16 @@ def main(argv=None):
         return run(bench + args, final=True)
     if command == "nav":
         return run([py, "-m", "helpers.nav"] + args, final=True)
-    paths = ["course.py", "helpers", "tests", "notebooks"]
+    if command == "classroom":
+        what = args[0] if args else ""
+        if what == "test":  # the hub, nbgitpuller and nbgrader, with real Unix users
+            return run([py, "-m", "pytest", "-m", "classroom", "tests/classroom"] + args[1:], final=True)
+        if what == "setup":
+            return run([py, "-m", "helpers.classroom.hub", "install"] + args[1:], final=True)
+        if what == "run":
+            return run([py, "-m", "helpers.classroom.hub", "run"] + args[1:], final=True)
+        sys.exit("course.py classroom: say setup, run (--students N, --port P) or test")
+    paths = ["course.py", "helpers", "tests", "notebooks", "classroom"]
     if command == "lint":
         code = run([py, "-m", "ruff", "check"] + paths)
         return code or run([py, "-m", "ruff", "format", "--check"] + paths, final=True)

@@ -290,9 +290,10 @@ def test_index_links_every_page_in_order(built, offline):
 # JupyterLab
 
 
-def _lab_settings(folder: Path) -> Path:
+def _lab_settings(folder: Path, news: bool = True) -> Path:
     """User settings for this lab only: no autosave (the test must not write outputs into the
-    committed notebook), no news or update checks (offline)."""
+    committed notebook) and, with ``news``, no news or update checks (offline); without it, the
+    course's own defaults (helpers/static/overrides.json) decide them, as for a student."""
     files = {
         "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
@@ -300,6 +301,8 @@ def _lab_settings(folder: Path) -> Path:
             "checkForUpdates": False,
         },
     }
+    if not news:
+        del files["@jupyterlab/apputils-extension/notification.jupyterlab-settings"]
     for name, settings in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(json.dumps(settings))
@@ -319,6 +322,36 @@ def lab(tmp_path):
             yield base, token
         finally:
             _shut_down_kernels(base, token)
+
+
+@pytest.fixture
+def course_lab(tmp_path):
+    """`python3 course.py lab` as a student gets it: only autosave is off in the user settings; the
+    rest is JupyterLab's defaults and the course's overrides.json (which course.py setup installs)."""
+    token = "course-browser-test"
+    env = {
+        "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(tmp_path / "settings", news=False)),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+    }
+    with make_lab(tmp_path, token, env) as (base, _log):
+        try:
+            yield base, token
+        finally:
+            _shut_down_kernels(base, token)
+
+
+def _api(base: str, token: str, path: str):
+    request = urllib.request.Request(f"{base}{path}", headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def _defaults(base: str, token: str, plugin: str) -> dict:
+    """The defaults this server gives a plugin's settings: the schema's, with overrides.json applied
+    (the user settings, none here for these plugins, would come on top)."""
+    settings = _api(base, token, f"/lab/api/settings/{plugin}")
+    assert not json.loads(settings["raw"] or "{}"), f"user settings for {plugin}: {settings['raw']}"
+    return {key: value.get("default") for key, value in settings["schema"]["properties"].items()}
 
 
 def _shut_down_kernels(base: str, token: str) -> None:
@@ -384,3 +417,57 @@ def test_jupyterlab_runs_notebook_01_through_its_menus(lab, offline):
         assert bad not in outputs, f"{bad!r} in the outputs"
     browser.assert_self_contained()
     assert path.read_bytes() == before, "JupyterLab saved the notebook: the committed file must stay clean"
+
+
+NEWS = "Would you like to get notified about official Jupyter news?"
+
+
+def test_jupyterlab_does_not_ask_about_jupyter_news(course_lab, offline):
+    """JupyterLab's default asks every new user this in a toast; the course's overrides.json says no."""
+    base, token = course_lab
+    defaults = _defaults(base, token, "@jupyterlab/apputils-extension:notification")
+    assert (defaults["fetchNews"], defaults["checkForUpdates"]) == ("false", False), defaults
+
+    browser = offline(allowed=(base,), viewport={"width": 1400, "height": 1000})
+    page = browser.page()
+    page.goto(f"{base}/lab/tree/00_home.ipynb?token={token}")
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+    # Without the override the toast is up by now (seen at 3 s on this machine); give it twice that.
+    page.wait_for_timeout(6_000)
+    assert page.get_by_text(NEWS).count() == 0, "JupyterLab asked about Jupyter news"
+    browser.assert_self_contained()
+
+
+def test_the_next_link_opens_the_next_notebook_ready_to_run(course_lab, offline):
+    """01's "02 · … →" link opens 02 with its own idle Python 3 kernel, and no "Select Kernel" dialog."""
+    base, token = course_lab
+    tracker = _defaults(base, token, "@jupyterlab/notebook-extension:tracker")
+    assert tracker["autoStartDefaultKernel"] is True, "the course's overrides.json is not in effect"
+
+    browser = offline(allowed=(base,), viewport={"width": 1400, "height": 1000})
+    page = browser.page()
+    page.goto(f"{base}/lab/tree/01_for_loop.ipynb?token={token}")
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+    current = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    link = current.locator(".jp-MarkdownCell a", has_text=re.compile(r"^02 · .*→$")).first
+    link.click()
+
+    # 02's tab is the current one, and the server gives it a kernel of its own.
+    page.locator(".lm-TabBar-tab.lm-mod-current", has_text="02_threads.ipynb").wait_for(timeout=30_000)
+    deadline = time.monotonic() + 60
+    while True:
+        assert page.locator(".jp-Dialog").count() == 0, (
+            f"a dialog: {page.locator('.jp-Dialog').first.text_content()}"
+        )
+        sessions = {s["path"]: s["kernel"] for s in _api(base, token, "/api/sessions")}
+        kernel = sessions.get("02_threads.ipynb")
+        if kernel and kernel["execution_state"] == "idle":
+            break
+        assert time.monotonic() < deadline, f"02 has no idle kernel after 60 s: {sessions}"
+        time.sleep(0.5)
+    assert kernel["name"] == "python3"
+    assert sessions["01_for_loop.ipynb"]["id"] != kernel["id"], "02 must have a kernel of its own"
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=30_000)
+    page.wait_for_timeout(2_000)  # a dialog would be up by now: the kernel is already idle
+    assert page.locator(".jp-Dialog").count() == 0, "a dialog appeared once the kernel was idle"
+    browser.assert_self_contained()
