@@ -18,7 +18,7 @@ SLIDES_ARGS ?=
 # BENCH_ARGS: e.g. --quick, --n 1000, --repeats 9.
 BENCH_ARGS ?=
 
-.PHONY: lab test reliability setup lint format nav clean slides html bench figure
+.PHONY: lab test reliability setup lint format nav clean slides html bench figure classroom classroom-setup classroom-test
 
 setup:
 	@$(COURSE) setup
@@ -32,6 +32,20 @@ test:
 # Kernels killed mid-request, 20 seeded fault runs, a notebook in a network namespace: a few minutes.
 reliability:
 	@$(COURSE) reliability $(PYTEST_ARGS)
+
+# The class's JupyterHub on this machine (root, Linux): classroom/README.md. STUDENTS accounts
+# student01 ...; prints the URL and the class password; Ctrl+C stops it and every student's server.
+STUDENTS ?= 5
+HUB_PORT ?= 8000
+classroom:
+	@$(COURSE) classroom run --students $(STUDENTS) --port $(HUB_PORT)
+
+classroom-setup:
+	@$(COURSE) classroom setup
+
+# Ten students running 01 and 03 at once on the hub, nbgitpuller, nbgrader: about N minutes.
+classroom-test:
+	@$(COURSE) classroom setup && $(COURSE) classroom test $(PYTEST_ARGS)
 
 lint:
 	@$(COURSE) lint

@@ -1,0 +1,271 @@
+"""Ten students on one hub run notebooks 01 and 03 at the same time, with the reference solutions in.
+
+The hub (classroom/jupyterhub_config.py) starts every student's JupyterLab as their own Unix user;
+nbgitpuller, through the hub, pulls the course into each home; each student's own kernel runs both
+notebooks at once (twenty kernels on this machine's cores). Every check must say ✓ under that load,
+every student's lab servers must be their own on ports of their own, and once the hub stops the
+servers no student process may be left. The figures (memory per student, CPU per notebook, wall
+times) go to build/classroom/hub-run.json and the test's output.
+"""
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from helpers.classroom import hub as classroom
+from helpers.classroom.remote import run_notebook
+from helpers.classroom.solved import solve, verdicts
+from tests.notebook_run import FORBIDDEN
+
+pytestmark = pytest.mark.classroom
+
+ROOT = Path(__file__).resolve().parents[2]
+STUDENTS = int(os.environ.get("COURSE_HUB_TEST_STUDENTS", "10"))
+NOTEBOOKS = ("01_for_loop.ipynb", "03_threads_underneath.ipynb")
+REPORT = ROOT / "build" / "classroom" / "hub-run.json"
+
+
+def upstream_from_worktree() -> Path:
+    """A bare git repository, readable by every user, holding this working tree as one commit."""
+    folder = Path(tempfile.mkdtemp(prefix="course-upstream-", dir="/tmp"))
+    work = folder / "work"
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True
+        )
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, files):
+        source = ROOT / name
+        if source.is_file():
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, work / name)
+    git = ["git", "-c", "user.name=teacher", "-c", "user.email=teacher@example.edu"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=work, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=work, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "the course"], cwd=work, check=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(folder / "course.git")], check=True)
+    shutil.rmtree(work)
+    subprocess.run(["chmod", "-R", "a+rX", str(folder)], check=True)
+    return folder / "course.git"
+
+
+class Sampler(threading.Thread):
+    """Every second: each student's memory (all their processes) and their lab servers' ports."""
+
+    def __init__(self, names):
+        super().__init__(daemon=True)
+        self.names, self.stop = names, threading.Event()
+        self.peak_rss = dict.fromkeys(names, 0)
+        self.cpu: dict[int, tuple[str, float]] = {}
+        self.servers: dict[int, tuple[str, frozenset]] = {}  # pid -> (owner, listening ports)
+
+    def run(self):
+        while not self.stop.wait(1.0):
+            self.sample()
+
+    def sample(self):
+        for name in self.names:
+            rss = 0
+            for p in classroom.processes_of([name]):
+                try:
+                    with p.oneshot():
+                        rss += p.memory_info().rss
+                        t = p.cpu_times()
+                        self.cpu[p.pid] = (name, t.user + t.system + t.children_user + t.children_system)
+                        if "helpers.server" in " ".join(p.cmdline()):
+                            ports = frozenset(
+                                c.laddr.port
+                                for c in p.net_connections("tcp")
+                                if c.status == psutil.CONN_LISTEN
+                            )
+                            old = self.servers.get(p.pid, (name, frozenset()))[1]
+                            self.servers[p.pid] = (name, old | ports)
+                except psutil.Error:
+                    pass
+            self.peak_rss[name] = max(self.peak_rss[name], rss)
+
+
+@pytest.fixture(scope="module")
+def hub(layout):
+    names = classroom.student_names(STUDENTS, prefix="hubtest")
+    classroom.remove_students(names)  # a run killed earlier may have left them
+    classroom.add_students(names)
+    running = classroom.Hub(layout, names, port=classroom.free_port())
+    running.start()
+    yield running
+    running.stop()
+    left = classroom.processes_of(names)
+    classroom.remove_students(names)
+    assert not left, f"processes left after the hub stopped: {[(p.pid, p.info) for p in left]}"
+
+
+class Upstream:
+    """The bare repository served by ``git daemon`` on loopback (git://), as a git host would serve it.
+
+    (A file:// URL would not do: git refuses a repository that another user owns; plain HTTP would
+    not either: nbgitpuller clones shallow, which git's dumb HTTP cannot.)
+    """
+
+    def __init__(self, repo: Path):
+        port = classroom.free_port()
+        self.process = subprocess.Popen(
+            [
+                "git",
+                "daemon",
+                "--reuseaddr",
+                "--export-all",
+                f"--base-path={repo.parent}",
+                "--listen=127.0.0.1",
+                f"--port={port}",
+                str(repo.parent),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.url = f"git://127.0.0.1:{port}/{repo.name}"
+        deadline = time.monotonic() + 10
+        while subprocess.run(["git", "ls-remote", self.url], capture_output=True).returncode != 0:
+            assert time.monotonic() < deadline, "git daemon did not start"
+            time.sleep(0.2)
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+def pull(hub, name, url):
+    """nbgitpuller's API, through the hub, as the student: the course into ~/course."""
+    query = urllib.parse.urlencode({"repo": url, "branch": "main", "targetpath": "course"})
+    request = urllib.request.Request(
+        f"{hub.url}/user/{name}/git-pull/api?{query}", headers={"Authorization": f"token {hub.api_token}"}
+    )
+    with urllib.request.urlopen(request, timeout=300) as response:
+        events = [
+            json.loads(line[6:])
+            for line in response.read().decode().splitlines()
+            if line.startswith("data: ")
+        ]
+    assert events and events[-1].get("phase") == "finished", f"{name}: git-pull said {events[-3:]}"
+
+
+@pytest.mark.timeout(2400)
+def test_ten_students_run_01_and_03_at_once_and_every_check_passes(hub):
+    names = hub.students
+    timings = {}
+    t0 = time.perf_counter()
+    for name in names:
+        hub.start_server(name)
+    hub.wait_ready(names, timeout=300)
+    timings["servers_ready"] = time.perf_counter() - t0
+
+    repo = upstream_from_worktree()
+    upstream = Upstream(repo)
+    try:
+        t0 = time.perf_counter()
+        for name in names:
+            pull(hub, name, upstream.url)
+        timings["pulls"] = time.perf_counter() - t0
+    finally:
+        upstream.close()
+        shutil.rmtree(repo.parent)
+    for name in names:  # the course is in the student's home, and theirs
+        home = Path(os.path.expanduser(f"~{name}"))
+        copy = home / "course" / "notebooks" / NOTEBOOKS[0]
+        assert copy.is_file(), f"{name}: nbgitpuller did not bring {copy}"
+        assert copy.stat().st_uid == home.stat().st_uid
+
+    jobs = [(name, nb) for name in names for nb in NOTEBOOKS]
+    solved = {nb: solve(ROOT / "notebooks" / nb) for nb in NOTEBOOKS}
+    sampler = Sampler(names)
+    sampler.start()
+    walls = {}
+
+    async def one(name, nb):
+        start = time.perf_counter()
+        done = await run_notebook(
+            f"{hub.url}/user/{name}", hub.api_token, f"course/notebooks/{nb}", solved[nb], cell_timeout=900
+        )
+        walls[(name, nb)] = time.perf_counter() - start
+        return done
+
+    async def everyone():
+        return await asyncio.gather(*(one(name, nb) for name, nb in jobs))
+
+    t0 = time.perf_counter()
+    try:
+        executed = asyncio.run(everyone())
+    finally:
+        sampler.stop.set()
+        sampler.join()
+    timings["notebooks"] = time.perf_counter() - t0
+
+    problems = []
+    for (name, nb), done in zip(jobs, executed, strict=True):
+        for index, cell in enumerate(done.cells):
+            if cell.cell_type != "code":
+                continue
+            tags = cell.metadata.get("tags", [])
+            for out in cell.outputs:
+                if out["output_type"] == "error" and "raises-exception" not in tags:
+                    problems.append(f"{name} {nb} cell {index}: {out['ename']}: {out['evalue']}")
+                text = out.get("text") or str(out.get("data", {}).get("text/plain", ""))
+                for bad in FORBIDDEN:
+                    if bad in text and "shows-warning" not in tags and out["output_type"] != "error":
+                        problems.append(f"{name} {nb} cell {index}: {bad!r} in its output")
+        for verdict in verdicts(done):
+            if verdict.status != "passed":
+                problems.append(f"{name} {nb} check cell {verdict.index}: {verdict.status}:\n{verdict.text}")
+        assert len(verdicts(done)) >= 2, f"{name} {nb}: its check cells did not run"
+
+    # Every lab server belonged to a student, on ports no other student's server used.
+    owners: dict[int, set] = {}
+    for _pid, (owner, ports) in sampler.servers.items():
+        for port in ports:
+            owners.setdefault(port, set()).add(owner)
+    shared = {port: who for port, who in owners.items() if len(who) > 1}
+    with_servers = {owner for owner, _ in sampler.servers.values()}
+
+    per_student = sorted(sampler.peak_rss.values())
+    cpu_by_student: dict[str, float] = {}
+    for owner, seconds in sampler.cpu.values():
+        cpu_by_student[owner] = cpu_by_student.get(owner, 0.0) + seconds
+    report = {
+        "students": len(names),
+        "notebooks_each": list(NOTEBOOKS),
+        "cpus": os.cpu_count(),
+        "timings_s": {k: round(v, 1) for k, v in timings.items()},
+        "wall_s": {nb: sorted(round(walls[(n, nb)], 1) for n in names) for nb in NOTEBOOKS},
+        "peak_rss_mib_per_student": [round(r / 2**20) for r in per_student],
+        "cpu_s_per_student": sorted(round(v, 1) for v in cpu_by_student.values()),
+        "lab_servers": len(sampler.servers),
+        "ports": len(owners),
+        "problems": problems,
+    }
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    print(json.dumps({k: v for k, v in report.items() if k != "problems"}, indent=1))
+
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:20])
+    assert with_servers == set(names), f"students without a lab server: {set(names) - with_servers}"
+    assert not shared, f"ports used by more than one student: {shared}"
+
+    for name in names:
+        hub.stop_server(name)
+    deadline = time.monotonic() + 60
+    while classroom.processes_of(names) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    left = [(p.pid, p.username(), " ".join(p.cmdline())[:80]) for p in classroom.processes_of(names)]
+    assert not left, f"student processes left after the hub stopped their servers: {left}"
