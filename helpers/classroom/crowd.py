@@ -77,7 +77,7 @@ def run_one(path: Path | str, out: Path | str, timeout: int = 300) -> dict:
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
-    peak, cpu, last = 0, 0.0, {}
+    peak, cpu, last, restarts = 0, 0.0, {}, 0
 
     def sample(cell=None, cell_index=None, execute_reply=None) -> None:
         nonlocal peak, cpu
@@ -94,7 +94,13 @@ def run_one(path: Path | str, out: Path | str, timeout: int = 300) -> dict:
     error = None
     start = time.perf_counter()
     try:
-        client.execute()
+        try:
+            client.execute()
+        except RuntimeError as exc:  # "Kernel died before replying to kernel_info": a start-up race
+            if "kernel_info" not in str(exc) or any(c.get("outputs") for c in nb.cells):
+                raise
+            restarts += 1
+            client.execute()
     except CellExecutionError as exc:
         error = str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else type(exc).__name__
     except Exception as exc:  # a timeout or a dead kernel: say so, keep what ran
@@ -109,6 +115,7 @@ def run_one(path: Path | str, out: Path | str, timeout: int = 300) -> dict:
         "cpu_seconds": round(cpu, 2),
         "peak_rss": peak,
         "error": error,
+        "kernel_restarts": restarts,
         "verdicts": [v.__dict__ for v in verdicts(nb)],
     }
 

@@ -62,6 +62,17 @@ def upstream_from_worktree() -> Path:
     return folder / "course.git"
 
 
+def _kind(command: str) -> str:
+    for needle, kind in (
+        ("jupyterhub-singleuser", "JupyterLab server"),
+        ("ipykernel", "kernel"),
+        ("helpers.server", "lab server"),
+    ):
+        if needle in command:
+            return kind
+    return "other"
+
+
 class Sampler(threading.Thread):
     """Every second: each student's memory (all their processes) and their lab servers' ports."""
 
@@ -69,6 +80,7 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.names, self.stop = names, threading.Event()
         self.peak_rss = dict.fromkeys(names, 0)
+        self.peak_by_kind: dict[str, int] = {}  # the largest one process of each kind reached
         self.cpu: dict[int, tuple[str, float]] = {}
         self.servers: dict[int, tuple[str, frozenset]] = {}  # pid -> (owner, listening ports)
 
@@ -82,7 +94,10 @@ class Sampler(threading.Thread):
             for p in classroom.processes_of([name]):
                 try:
                     with p.oneshot():
-                        rss += p.memory_info().rss
+                        mine = p.memory_info().rss
+                        rss += mine
+                        kind = _kind(" ".join(p.cmdline()))
+                        self.peak_by_kind[kind] = max(self.peak_by_kind.get(kind, 0), mine)
                         t = p.cpu_times()
                         self.cpu[p.pid] = (name, t.user + t.system + t.children_user + t.children_system)
                         if "helpers.server" in " ".join(p.cmdline()):
@@ -249,6 +264,7 @@ def test_ten_students_run_01_and_03_at_once_and_every_check_passes(hub):
         "timings_s": {k: round(v, 1) for k, v in timings.items()},
         "wall_s": {nb: sorted(round(walls[(n, nb)], 1) for n in names) for nb in NOTEBOOKS},
         "peak_rss_mib_per_student": [round(r / 2**20) for r in per_student],
+        "peak_rss_mib_per_process": {k: round(v / 2**20) for k, v in sorted(sampler.peak_by_kind.items())},
         "cpu_s_per_student": sorted(round(v, 1) for v in cpu_by_student.values()),
         "lab_servers": len(sampler.servers),
         "ports": len(owners),
