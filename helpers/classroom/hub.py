@@ -47,7 +47,17 @@ ROOT = Path(__file__).resolve().parents[2]
 CLASSROOM = ROOT / "classroom"
 PREFIX = Path("/opt/event-loop-course")  # as TLJH's /opt/tljh
 STUDENT_GROUP = "course-students"
-LAB_SETTINGS = ROOT / "helpers" / "static" / "overrides.json"  # JupyterLab settings of every course env
+LAB_SETTINGS = ROOT / "helpers" / "static" / "overrides.json"
+# nbgrader's tools for the teacher, off for everyone in the shared environment
+TEACHER_LAB_EXTENSIONS = (
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:course-list",
+)
+TEACHER_SERVER_EXTENSIONS = (
+    "nbgrader.server_extensions.formgrader",
+    "nbgrader.server_extensions.course_list",
+)  # JupyterLab settings of every course env
 
 
 @dataclass(frozen=True)
@@ -137,6 +147,19 @@ def install(layout: Layout = Layout(), python: str = "/usr/bin/python3", quiet: 
         ["npm", "install", "--no-audit", "--no-fund", *(["--silent"] if quiet else [])],
         check=True,
         cwd=layout.proxy,
+    )
+    # Students get nbgrader's Assignments tab, not the teacher's tools (a teacher turns those on for
+    # themselves: classroom/README.md, "Graded exercises").
+    jupyter = str(layout.bin("jupyter"))
+    subprocess.run(
+        [jupyter, "labextension", "disable", "--level=sys_prefix", *TEACHER_LAB_EXTENSIONS],
+        check=True,
+        capture_output=quiet,
+    )
+    subprocess.run(
+        [jupyter, "server", "extension", "disable", "--sys-prefix", *TEACHER_SERVER_EXTENSIONS],
+        check=True,
+        capture_output=quiet,
     )
     settings = layout.env / "share" / "jupyter" / "lab" / "settings"
     if LAB_SETTINGS.is_file():

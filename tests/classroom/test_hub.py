@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -161,6 +162,13 @@ class Upstream:
         self.process.wait()
 
 
+def get_json(hub, path):
+    """GET ``path`` through the hub's proxy with the admin token; the JSON answer."""
+    request = urllib.request.Request(f"{hub.url}{path}", headers={"Authorization": f"token {hub.api_token}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"null")
+
+
 def pull(hub, name, url):
     """nbgitpuller's API, through the hub, as the student: the course into ~/course."""
     query = urllib.parse.urlencode({"repo": url, "branch": "main", "targetpath": "course"})
@@ -185,6 +193,16 @@ def test_ten_students_run_01_and_03_at_once_and_every_check_passes(hub):
         hub.start_server(name)
     hub.wait_ready(names, timeout=300)
     timings["servers_ready"] = time.perf_counter() - t0
+
+    # Every student's JupyterLab: no news question, and nbgrader's teacher tools are not there.
+    notification = get_json(
+        hub, f"/user/{names[0]}/lab/api/settings/@jupyterlab/apputils-extension:notification"
+    )
+    fetch_news = notification["schema"]["properties"]["fetchNews"]["default"]  # overrides.json's value
+    assert fetch_news == "false", fetch_news
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        get_json(hub, f"/user/{names[0]}/formgrader")
+    assert refused.value.code == 404
 
     repo = upstream_from_worktree()
     upstream = Upstream(repo)
