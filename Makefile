@@ -43,9 +43,9 @@ classroom:
 classroom-setup:
 	@$(COURSE) classroom setup
 
-# Ten students running 01 and 03 at once on the hub, nbgitpuller, nbgrader: about N minutes.
+# Ten students running 01 and 03 at once on the hub, nbgitpuller, nbgrader (sets up first): ~5 min.
 classroom-test:
-	@$(COURSE) classroom setup && $(COURSE) classroom test $(PYTEST_ARGS)
+	@$(COURSE) classroom test $(PYTEST_ARGS)
 
 lint:
 	@$(COURSE) lint

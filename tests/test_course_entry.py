@@ -131,7 +131,18 @@ def test_each_command_runs_what_its_help_says(recorded):
     recorded.clear()
     assert course.main(["lint"]) == 0
     assert [argv[2:4] for argv in recorded] == [["ruff", "check"], ["ruff", "format"]]
-    assert all(argv[-4:] == ["course.py", "helpers", "tests", "notebooks"] for argv in recorded)
+    assert all(argv[-5:] == ["course.py", "helpers", "tests", "notebooks", "classroom"] for argv in recorded)
+    recorded.clear()
+    assert course.main(["classroom", "test", "-x"]) == 0  # the shared env first, then the tests
+    assert recorded == [
+        ["py", "-m", "helpers.classroom.hub", "install"],
+        ["py", "-m", "pytest", "-m", "classroom", "tests/classroom", "-x"],
+    ]
+    recorded.clear()
+    assert course.main(["classroom", "run", "--students", "3"]) == 0
+    assert recorded == [["py", "-m", "helpers.classroom.hub", "run", "--students", "3"]]
+    with pytest.raises(SystemExit, match="say setup, run"):
+        course.main(["classroom", "start"])
 
 
 def test_lab_prints_the_url_and_passes_other_options_to_jupyterlab(recorded, capsys):
