@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime
+import json
 import uuid
 
 import aiohttp
@@ -56,7 +57,50 @@ def _output(msg: dict) -> dict | None:
     return None
 
 
-async def _execute(ws, code: str, session: str, limit: float) -> tuple[list[dict], str]:
+class _Channels:
+    """The kernel's websocket; opened again (same session id: the server replays what it buffered)
+    when the server or the proxy closes it mid-run, as JupyterLab does."""
+
+    def __init__(self, http: aiohttp.ClientSession, url: str, tries: int = 5):
+        self.http, self.url, self.tries = http, url, tries
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.reconnects = 0
+
+    async def open(self) -> None:
+        self.ws = await self.http.ws_connect(self.url, max_msg_size=0)
+
+    async def _reopen(self) -> None:
+        if self.reconnects >= self.tries:
+            raise ConnectionError(f"the kernel's websocket closed {self.reconnects} times: giving up")
+        self.reconnects += 1
+        await self.ws.close()
+        await asyncio.sleep(0.5)
+        await self.open()
+
+    async def send_json(self, message: dict) -> None:
+        if self.ws.closed:
+            await self._reopen()
+        await self.ws.send_json(message)
+
+    async def receive_json(self) -> dict:
+        while True:
+            message = await self.ws.receive()
+            if message.type == aiohttp.WSMsgType.TEXT:
+                return json.loads(message.data)
+            if message.type in (
+                aiohttp.WSMsgType.CLOSE,
+                aiohttp.WSMsgType.CLOSING,
+                aiohttp.WSMsgType.CLOSED,
+                aiohttp.WSMsgType.ERROR,
+            ):
+                await self._reopen()
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+
+async def _execute(ws: _Channels, code: str, session: str, limit: float) -> tuple[list[dict], str]:
     """Outputs of one cell, and its reply status ("ok", "error", or "timeout")."""
     request = _message(
         "execute_request",
@@ -112,7 +156,8 @@ async def run_notebook(
     ``http://hub/user/NAME``), as the notebook at ``path`` (relative to the server's root).
 
     Returns a copy of ``nb`` with every code cell's outputs; a cell that timed out gets an error
-    output ``CellTimeout``. Every cell runs, whatever the one before it did.
+    output ``CellTimeout``. Every cell runs, whatever the one before it did. How often the kernel's
+    websocket had to be opened again is in ``metadata["remote_run"]["reconnects"]``.
     """
     nb = copy.deepcopy(nb)
     headers = {"Authorization": f"token {token}"}
@@ -131,7 +176,9 @@ async def run_notebook(
             info = await response.json()
         try:
             ws_url = f"{server_url}/api/kernels/{info['kernel']['id']}/channels?session_id={session}"
-            async with http.ws_connect(ws_url.replace("http", "ws", 1), max_msg_size=0, heartbeat=30) as ws:
+            ws = _Channels(http, ws_url.replace("http", "ws", 1))
+            await ws.open()
+            try:
                 for cell in nb.cells:
                     if cell.cell_type != "code":
                         continue
@@ -146,6 +193,9 @@ async def run_notebook(
                             }
                         )
                     cell.outputs = outputs
+            finally:
+                await ws.close()
+                nb.metadata["remote_run"] = {"reconnects": ws.reconnects}
         finally:
             async with http.delete(f"{server_url}/api/sessions/{info['id']}") as response:
                 pass
