@@ -309,12 +309,10 @@ def _lab_settings(folder: Path, news: bool = True) -> Path:
     return folder
 
 
-@pytest.fixture
-def lab(tmp_path):
-    """`python3 course.py lab` on a free port with a token, headless; yields its base URL and token."""
+def _running_lab(tmp_path, news: bool):
     token = "course-browser-test"
     env = {
-        "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(tmp_path / "settings")),
+        "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(tmp_path / "settings", news=news)),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
     }
     with make_lab(tmp_path, token, env) as (base, _log):
@@ -322,22 +320,19 @@ def lab(tmp_path):
             yield base, token
         finally:
             _shut_down_kernels(base, token)
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """`python3 course.py lab` on a free port with a token, headless; yields its base URL and token."""
+    yield from _running_lab(tmp_path, news=True)
 
 
 @pytest.fixture
 def course_lab(tmp_path):
     """`python3 course.py lab` as a student gets it: only autosave is off in the user settings; the
     rest is JupyterLab's defaults and the course's overrides.json (which course.py setup installs)."""
-    token = "course-browser-test"
-    env = {
-        "JUPYTERLAB_SETTINGS_DIR": str(_lab_settings(tmp_path / "settings", news=False)),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
-    }
-    with make_lab(tmp_path, token, env) as (base, _log):
-        try:
-            yield base, token
-        finally:
-            _shut_down_kernels(base, token)
+    yield from _running_lab(tmp_path, news=False)
 
 
 def _api(base: str, token: str, path: str):
