@@ -147,7 +147,8 @@ class LabServer:
         ``accepted`` (all TCP connections accepted), ``open_connections``,
         ``errors_injected``, ``connections_dropped``, ``rate_limited`` (answered 429),
         ``peak_per_second`` (most requests received in one sliding second),
-        ``seconds_since_reset``, ``config``.
+        ``loop_lag_max`` (the longest the server waited for a CPU at once, in seconds: how busy
+        the machine was), ``seconds_since_reset``, ``config``.
         ``note`` is ignored (see :meth:`RemoteServer.stats`)."""
         return self._call("GET", "/stats")
 
@@ -231,7 +232,7 @@ NOT_MEASURED = NotMeasured()
 COUNTER_NAMES = (
     "requests", "in_flight", "peak_in_flight", "connections", "accepted", "open_connections",
     "errors_injected", "connections_dropped", "rate_limited", "abandoned", "peak_per_second",
-    "seconds_since_reset", "config", "pid",
+    "loop_lag_max", "seconds_since_reset", "config", "pid",
 )  # fmt: skip
 
 

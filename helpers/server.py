@@ -21,9 +21,22 @@ as many real APIs do: past ``R`` requests admitted within one sliding second it
 answers ``429 Too Many Requests`` with a ``Retry-After`` header, at once and
 without counting the request as served. The window is a second less
 ``RATE_SLACK_S`` (50 ms), so that the network's jitter does not refuse a client
-paced at exactly ``R`` per second. ``/stats`` counts the refusals
-(``rate_limited``) and, with or without a limit, ``peak_per_second``: the most
-requests received (refused ones included) within any such window.
+paced at exactly ``R`` per second, and less the server's own stalls (below).
+``/stats`` counts the refusals (``rate_limited``) and, with or without a limit,
+``peak_per_second``: the most requests received (refused ones included) within
+any such window.
+
+The server measures its own stalls. While requests come (and for
+``HEARTBEAT_IDLE_S`` after the last one: an idle server wakes for nothing), a
+heartbeat in its event loop sleeps ``HEARTBEAT_S`` (20 ms) at a time; how late it
+wakes, beyond the CPU time the server spent meanwhile, is how long the server was
+ready to run but had no CPU (a CPU quota's throttling, a crowded machine).
+``/stats`` reports the worst since the last reset as ``loop_lag_max`` (seconds).
+A stalled server stamps requests late, and those that waited in its socket
+together: evenly paced requests look bunched. So the rate limit's window also
+shrinks by the worst stall of the last second (never below
+``MIN_RATE_WINDOW_S``): an arrival is refused only if the stall cannot explain
+it. A burst, or a client that starts a request whenever one ends, is still refused.
 
 With ``--plain`` it has neither ``/stats`` nor ``/stats/reset`` (404): a plain
 httpbin-like server, to try the course's ``COURSE_BASE_URL`` path offline.
@@ -54,6 +67,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import collections
 import ipaddress
 import math
@@ -77,6 +91,10 @@ MAX_HEADER_LINE_BYTES = 8 * 1024  # request line and each header line
 MAX_HEADERS = 64
 RATE_WINDOW_S = 1.0  # rate_limit counts requests per sliding second...
 RATE_SLACK_S = 0.05  # ...less this slack, for the network's jitter (see the module's docstring)
+MIN_RATE_WINDOW_S = 0.5  # ...and less the server's recent stalls, but never shorter than this
+HEARTBEAT_S = 0.02  # the loop's heartbeat: how late it wakes (beyond the server's own work) is a stall
+HEARTBEAT_IDLE_S = 2.0  # the heartbeat stops after this long without a request, and starts with the next
+NOTABLE_STALL_S = 0.001  # stalls shorter than this are not kept for the rate limit's window
 MAX_RATE_LIMIT = 100_000
 
 
@@ -162,6 +180,9 @@ class Counters:
     def __init__(self) -> None:
         self.live: web.Server | None = None  # aiohttp's protocol factory, once serving: open connections
         self.epoch = 0  # one more at each reset: a request counts only in the epoch it arrived in
+        self.heartbeat: asyncio.TimerHandle | None = None  # armed while requests come (see :meth:`wake`)
+        self._active = 0.0  # when the last request came (time.monotonic)
+        self._due = self._due_cpu = 0.0  # when the heartbeat is due to wake, and the CPU time it slept at
         self.reset()
 
     def reset(self) -> None:
@@ -179,21 +200,81 @@ class Counters:
         self.peak_per_second = 0  # most requests received within one sliding second (429s included)
         self._received: collections.deque[float] = collections.deque()  # arrival times, last second
         self._admitted: collections.deque[float] = collections.deque()  # admitted ones (rate_limit)
+        self.loop_lag_max = 0.0  # the longest the loop waited for a CPU since reset (s; see stall())
+        self._stalls: collections.deque[tuple[float, float]] = collections.deque()  # (when, s), last second
         self.since = time.time()
+        self._since = time.monotonic()
+
+    # the heartbeat: how long the server waited for a CPU
+
+    def wake(self) -> None:
+        """A request came (any, ``/stats`` included): keep the heartbeat going, or start it."""
+        self._active = time.monotonic()
+        if self.heartbeat is None:
+            self._arm(asyncio.get_running_loop())
+
+    def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._due_cpu = time.process_time()
+        self._due = time.monotonic() + HEARTBEAT_S
+        self.heartbeat = loop.call_later(HEARTBEAT_S, self._beat, loop)
+
+    def _beat(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The heartbeat's timer: note how late it came, then sleep again, or stop when idle."""
+        now = time.monotonic()
+        stall = self._stall_now(now)
+        if stall > self.loop_lag_max:
+            self.loop_lag_max = stall
+        if stall >= NOTABLE_STALL_S:
+            self._stalls.append((now, stall))
+        if self.in_flight or now - self._active < HEARTBEAT_IDLE_S:
+            self._arm(loop)
+        else:
+            self.heartbeat = None
+
+    def stop_heartbeat(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            self.heartbeat = None
+
+    def _stall_now(self, now: float) -> float:
+        """How long the heartbeat is (or was, on waking) late beyond the CPU the server used since it
+        slept: time the server was ready to run but had no CPU. Counted from the last reset only."""
+        if self.heartbeat is None:
+            return 0.0
+        late = now - self._due - (time.process_time() - self._due_cpu)
+        return max(0.0, min(late, now - self._since))
+
+    def stall(self) -> float:
+        """The worst stall since the last reset (seconds), the one under way included."""
+        return max(self.loop_lag_max, self._stall_now(time.monotonic()))
+
+    def _recent_stall(self, now: float) -> float:
+        """The worst stall within the last second, the one under way included."""
+        while self._stalls and self._stalls[0][0] <= now - RATE_WINDOW_S:
+            self._stalls.popleft()
+        return max(max((s for _, s in self._stalls), default=0.0), self._stall_now(now))
+
+    # the rate limit
 
     def arrive(self, rate_limit: int) -> float:
         """Count an arriving request; return 0.0 to admit it, or the seconds until ``rate_limit``
-        admits one more (then it must be answered 429)."""
+        admits one more (then it must be answered 429).
+
+        The window is a second less ``RATE_SLACK_S`` and less the worst stall of the last second (at
+        least ``MIN_RATE_WINDOW_S``): requests that the stall held back are not taken for a burst."""
         now = time.monotonic()
-        window = RATE_WINDOW_S - RATE_SLACK_S
+        longest = RATE_WINDOW_S - RATE_SLACK_S
+        window = max(MIN_RATE_WINDOW_S, longest - self._recent_stall(now))
         for times in (self._received, self._admitted):
-            while times and times[0] <= now - window:
+            while times and times[0] <= now - longest:
                 times.popleft()
         self._received.append(now)
-        self.peak_per_second = max(self.peak_per_second, len(self._received))
-        if rate_limit and len(self._admitted) >= rate_limit:
+        self.peak_per_second = max(self.peak_per_second, _count_after(self._received, now - window))
+        admitted = _count_after(self._admitted, now - window)
+        if rate_limit and admitted >= rate_limit:
             self.rate_limited += 1
-            return self._admitted[0] + window - now
+            oldest = self._admitted[len(self._admitted) - admitted]  # the first to leave the window
+            return oldest + window - now
         self._admitted.append(now)
         return 0.0
 
@@ -223,6 +304,11 @@ class Counters:
                 self.abandoned += 1
             else:
                 self.requests += 1
+
+
+def _count_after(times: collections.deque[float], start: float) -> int:
+    """How many of ``times`` (in increasing order) come after ``start``."""
+    return len(times) - bisect.bisect_right(times, start)
 
 
 COUNTERS = web.AppKey("counters", Counters)
@@ -322,6 +408,7 @@ def _stats(app: web.Application) -> dict:
         "rate_limited": c.rate_limited,
         "abandoned": c.abandoned,
         "peak_per_second": c.peak_per_second,
+        "loop_lag_max": round(c.stall(), 4),
         "seconds_since_reset": round(time.time() - c.since, 3),
         "config": asdict(app[CONFIG]),
         "pid": os.getpid(),
@@ -352,10 +439,12 @@ async def _refuse_big_bodies(request: web.Request, handler):
 
 @web.middleware
 async def _rate_limit(request: web.Request, handler):
-    """Count every request but the lab's own ``/stats``; past ``rate_limit`` per second, answer 429."""
+    """Count every request but the lab's own ``/stats``; past ``rate_limit`` per second, answer 429.
+    Every request, ``/stats`` included, keeps the heartbeat going."""
+    app = request.app
+    app[COUNTERS].wake()
     if request.path.startswith("/stats"):
         return await handler(request)
-    app = request.app
     wait = app[COUNTERS].arrive(app[CONFIG].rate_limit)
     if wait:
         retry_after = str(max(1, math.ceil(wait)))  # HTTP's Retry-After: whole seconds
@@ -405,7 +494,12 @@ def make_app(
     if not plain:
         app.router.add_get("/stats", handle_stats)
         app.router.add_post("/stats/reset", handle_reset)
+    app.on_cleanup.append(_stop_heartbeat)
     return app
+
+
+async def _stop_heartbeat(app: web.Application) -> None:
+    app[COUNTERS].stop_heartbeat()
 
 
 async def serve(

@@ -147,6 +147,28 @@ def test_stats_and_time_checks_state_the_numbers():
     assert checks.check_time(Feedback("T"), 1.2, 1.0)
 
 
+def test_time_on_a_starved_machine_is_said_not_judged():
+    """Over the allowed time while the lab server waited 50 ms or more for a CPU: a note with the
+    figures, not a ✗; a quiet run is judged; a ✓ stays a ✓; no stall figure, judged as before."""
+    from helpers.lab import NOT_MEASURED
+
+    fb = Feedback("T")
+    assert checks.check_time(fb, 0.856, 0.25, factor=2.5, what="5 round trips", stall=0.12)
+    assert not fb.failures and len(fb.lines) == 1 and fb.lines[0][0] == "note"
+    assert fb.text.startswith("took 856 ms = 3.42 × 5 round trips (250 ms; allowed is 2.5×), not judged")
+    assert "waited up to 120 ms at once for a CPU" in fb.text and "run the check again" in fb.text
+    for quiet in (0.0, 0.049, None, NOT_MEASURED, True, float("nan")):
+        fb = Feedback("T")
+        assert not checks.check_time(fb, 0.856, 0.25, factor=2.5, what="5 round trips", stall=quiet)
+        assert fb.failures == ["took 856 ms = 3.42 × 5 round trips (250 ms); allowed is 2.5×"], quiet
+    fb = Feedback("T")
+    assert checks.check_time(fb, 0.5, 0.25, factor=2.5, what="5 round trips", stall=0.3)
+    assert fb.passed and fb.text == "took 500 ms = 2.00 × 5 round trips (250 ms; allowed 2.5×)"
+    fb = Feedback("T").ok("all 100 answers, in order")
+    checks.check_time(fb, 3.0, 1.0, stall=0.08)
+    assert fb.passed and "took 3.00 s = 3.00 × the limit" in fb.text  # the verdict rests on the counts
+
+
 def test_solutions_are_folded_away(tmp_path, monkeypatch):
     folder = tmp_path / "solutions"
     folder.mkdir()

@@ -181,7 +181,8 @@ async def polite_download(fn, *, limit: int = 10, n: int = 100, latency: float =
     if not too_fast:  # 2 × the ideal, and at least 0.5 s of room for a crowded machine (a fast server)
         what = f"N × latency / limit = {n} × {server.latency:.3g} / {limit}"
         what += "" if server.has_stats else " + a new connection's set-up"  # the ideal's two parts
-        check_time(fb, run.elapsed, ideal, factor=round(max(2, 1 + 0.5 / ideal), 1), what=what)
+        factor = round(max(2, 1 + 0.5 / ideal), 1)
+        check_time(fb, run.elapsed, ideal, factor=factor, what=what, stall=stats["loop_lag_max"])
     return fb
 
 

@@ -17,6 +17,7 @@ counter they could not read.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sys
 from pathlib import Path
@@ -182,7 +183,8 @@ async def worker_pool(fn, *, workers: int = 10, n: int = 100, latency: float = L
     if not check_peak(fb, stats, workers, exactly=True):
         fb.hint(f"{workers} workers, each sending one request at a time: {workers} in flight at once.")
     check_connections(fb, stats, workers, at_most=True)
-    check_time(fb, run.elapsed, ideal, factor=2.0, what=f"{rounds:.1f} round trips per worker")
+    what = f"{rounds:.1f} round trips per worker"
+    check_time(fb, run.elapsed, ideal, factor=2.0, what=what, stall=stats["loop_lag_max"])
     return fb
 
 
@@ -193,9 +195,11 @@ async def rate_limited_download(
 
     The lab server answers 429 past ``rate`` requests per sliding second. Checks: no 429
     (``rate_limited``), at most ``rate`` arrivals within one second (``peak_per_second``),
-    all ``n`` answers in order, a time of at least 0.95 × ``(n - 1) / rate`` (faster, the rate
-    was broken: the only evidence on a server without counters) and at most ``factor`` ×
-    ``(n - 1) / rate + one round trip`` (on a new connection, elsewhere).
+    all ``n`` answers in order, requests that overlap (``peak_in_flight`` of 2 or more: a
+    round trip is longer than 1 / ``rate``), a time of at least 0.95 × ``(n - 1) / rate``
+    (faster, the rate was broken: the only evidence on a server without counters) and at most
+    ``factor`` × ``(n - 1) / rate + one round trip`` (on a new connection, elsewhere; not
+    judged when the server's ``loop_lag_max`` says the machine was too busy to tell).
     """
     if not (isinstance(rate, int) and 0 < rate < n):
         raise ValueError(f"rate must be an int between 1 and n={n}, not {rate!r}")
@@ -241,6 +245,7 @@ async def rate_limited_download(
         fb.fail(f"rate_limited_download(urls, {rate}) {run.describe(timeout)}")
         return fb
     check_answers(fb, run.value, [str(i) for i in range(n)])
+    overlapped = _overlapped(fb, stats, server.latency, rate)
     fast = fb.require(
         run.elapsed >= 0.95 * floor,
         f"not faster than the rate allows ({format_seconds(run.elapsed)} ≥ "
@@ -248,9 +253,26 @@ async def rate_limited_download(
         f"took {format_seconds(run.elapsed)}: {n} requests at {rate} per second need at least "
         f"(n - 1) / rate = {format_seconds(floor)}, so more than {rate} started within one second",
     )
-    if fast and not check_time(fb, run.elapsed, ideal, factor=factor, what="(n - 1) / rate + one round trip"):
+    what, stall = "(n - 1) / rate + one round trip", stats["loop_lag_max"]
+    in_time = not fast or check_time(fb, run.elapsed, ideal, factor=factor, what=what, stall=stall)
+    if not (overlapped and in_time):
         fb.hint(
             f"A round trip ({server.latency:.2g} s) is longer than 1 / rate: do not wait for an answer "
             "before the next request starts; pace the starts, let the requests overlap (gather)."
         )
     return fb
+
+
+def _overlapped(fb: Feedback, stats, latency: float, rate: int) -> bool:
+    """Where a round trip is longer than 1 / rate: the server saw requests overlap (at least 2 in
+    flight at once). Counted, so a busy machine cannot fake it; not judged without counters."""
+    expected = math.ceil(latency * rate - 1e-9)  # starts 1 / rate apart, each in flight `latency`
+    if expected < 2 or unmeasured(fb, stats, "peak_in_flight", "requests in flight"):
+        return True
+    peak = stats["peak_in_flight"]
+    return fb.require(
+        peak >= 2,
+        f"the requests overlapped: up to {peak} in flight at once (about {expected} expected)",
+        f"the server saw at most {peak} request{'s' * (peak != 1)} in flight at once: one after another; "
+        f"at {rate} starts per second and {format_seconds(latency)} a round trip, about {expected} overlap",
+    )
