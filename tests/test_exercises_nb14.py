@@ -4,6 +4,8 @@ and the mistakes a learner would make fail with the right message."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 
 import aiohttp
@@ -67,6 +69,35 @@ def test_polite_download_rejects_the_blocking_version():
     fb = asyncio.run(check.polite_download(given["slow_download"], given["LOG"]))
     assert "the loop was held for" in _failures(fb)
     assert len(given["LOG"]) == 10  # it did log: the loop being held is what failed
+
+
+def _throttled(fn, seconds: float = 0.07):
+    """``fn`` as a throttled kernel runs it: once, the loop and the lab server beside it both get no
+    CPU for ``seconds`` (a hub's CPU quota stops the whole group: here SIGSTOP, and a sleep)."""
+    server = start_server(latency=check.LATENCY)  # the checker's own server
+
+    async def run(url, n):
+        os.kill(server.pid, signal.SIGSTOP)
+        try:
+            time.sleep(seconds)  # noqa: ASYNC251 (the kernel's loop misses its heartbeats, as when throttled)
+        finally:
+            os.kill(server.pid, signal.SIGCONT)
+        return await fn(url, n)
+
+    return run
+
+
+def test_polite_download_does_not_fail_a_throttled_solution():
+    ns = checks.load_solution("14", "polite_download")
+    fb = asyncio.run(check.polite_download(_throttled(ns["polite_download"]), ns["LOG"]))
+    assert fb.status == "passed", fb
+    assert "not judged: this machine was busy" in fb.text
+
+
+def test_polite_download_still_rejects_the_blocking_version_when_throttled():
+    given = _given()
+    fb = asyncio.run(check.polite_download(_throttled(given["slow_download"]), given["LOG"]))
+    assert "the loop was held for" in _failures(fb)
 
 
 def test_polite_download_remote_verdict(remote):
