@@ -135,18 +135,18 @@ class CpuQuota:
         name = f"course-crowd-{os.getpid()}-{time.monotonic_ns()}"
         v2 = Path("/sys/fs/cgroup")
         controllers = v2 / "cgroup.controllers"
-        if controllers.is_file() and "cpu" in controllers.read_text().split():
+        if controllers.is_file() and "cpu" in controllers.read_text(encoding="utf-8").split():
             self.path = v2 / name
             self.path.mkdir()
-            (self.path / "cpu.max").write_text(f"{quota} {period}")
+            (self.path / "cpu.max").write_text(f"{quota} {period}", encoding="utf-8")
         else:
             self.path = v2 / "cpu" / name
             self.path.mkdir()
-            (self.path / "cpu.cfs_period_us").write_text(str(period))
-            (self.path / "cpu.cfs_quota_us").write_text(str(quota))
+            (self.path / "cpu.cfs_period_us").write_text(str(period), encoding="utf-8")
+            (self.path / "cpu.cfs_quota_us").write_text(str(quota), encoding="utf-8")
 
     def add(self, pid: int) -> None:
-        (self.path / "cgroup.procs").write_text(str(pid))
+        (self.path / "cgroup.procs").write_text(str(pid), encoding="utf-8")
 
     def __enter__(self) -> CpuQuota:
         return self
@@ -194,7 +194,7 @@ def _one_in_a_process(path: Path, out: Path, timeout: int, cpu_quota: float | No
             "error": "the runner died",
             "verdicts": [],
         }
-    return json.loads(result.read_text())
+    return json.loads(result.read_text(encoding="utf-8"))
 
 
 def _burners(count: int) -> list[subprocess.Popen]:
@@ -247,7 +247,7 @@ def run_crowd(
         "results": results,
     }
     out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
     return summary
 
 
@@ -293,7 +293,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.one:
         result = run_one(args.one, args.out, args.timeout)
-        (Path(args.out) / f"{Path(args.one).stem}.json").write_text(json.dumps(result, ensure_ascii=False))
+        (Path(args.out) / f"{Path(args.one).stem}.json").write_text(
+            json.dumps(result, ensure_ascii=False), encoding="utf-8"
+        )
         return 0
     paths = args.notebooks or sorted(str(p) for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     summary = run_crowd(paths, args.at_once, args.rounds, args.out, args.timeout, args.burn, args.cpu_quota)

@@ -130,7 +130,7 @@ def install(layout: Layout = Layout(), python: str = "/usr/bin/python3", quiet: 
         )
     stamp = layout.prefix / "installed.json"
     digest = _digest(python)
-    if stamp.is_file() and json.loads(stamp.read_text()).get("digest") == digest:
+    if stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")).get("digest") == digest:
         return layout
     layout.prefix.mkdir(parents=True, exist_ok=True)
     os.chmod(layout.prefix, 0o755)
@@ -166,7 +166,7 @@ def install(layout: Layout = Layout(), python: str = "/usr/bin/python3", quiet: 
         settings.mkdir(parents=True, exist_ok=True)
         shutil.copy(LAB_SETTINGS, settings / "overrides.json")
     subprocess.run(["chmod", "-R", "a+rX", str(layout.env), str(layout.proxy)], check=True)
-    stamp.write_text(json.dumps({"digest": digest, "python": python}))
+    stamp.write_text(json.dumps({"digest": digest, "python": python}), encoding="utf-8")
     return layout
 
 
@@ -296,7 +296,7 @@ class Hub:
             if self.process.poll() is not None:
                 raise RuntimeError(
                     f"the hub exited with {self.process.returncode}; see {self.log}:\n"
-                    + self.log.read_text(errors="replace")[-3000:]
+                    + self.log.read_text(encoding="utf-8", errors="replace")[-3000:]
                 )
             try:
                 self.api("GET", "/")
