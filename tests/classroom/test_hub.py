@@ -11,9 +11,6 @@ times) go to build/classroom/hub-run.json and the test's output.
 import asyncio
 import json
 import os
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
 import urllib.error
@@ -27,6 +24,7 @@ import pytest
 from helpers.classroom import hub as classroom
 from helpers.classroom.remote import run_notebook
 from helpers.classroom.solved import solve, verdicts
+from tests.classroom.upstream import Upstream
 from tests.notebook_run import FORBIDDEN
 
 pytestmark = pytest.mark.classroom
@@ -35,32 +33,6 @@ ROOT = Path(__file__).resolve().parents[2]
 STUDENTS = int(os.environ.get("COURSE_HUB_TEST_STUDENTS", "10"))
 NOTEBOOKS = ("01_for_loop.ipynb", "03_threads_underneath.ipynb")
 REPORT = ROOT / "build" / "classroom" / "hub-run.json"
-
-
-def upstream_from_worktree() -> Path:
-    """A bare git repository, readable by every user, holding this working tree as one commit."""
-    folder = Path(tempfile.mkdtemp(prefix="course-upstream-", dir="/tmp"))
-    work = folder / "work"
-    files = (
-        subprocess.run(
-            ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, check=True, capture_output=True
-        )
-        .stdout.decode()
-        .split("\0")
-    )
-    for name in filter(None, files):
-        source = ROOT / name
-        if source.is_file():
-            (work / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, work / name)
-    git = ["git", "-c", "user.name=teacher", "-c", "user.email=teacher@example.edu"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=work, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=work, check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "the course"], cwd=work, check=True)
-    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(folder / "course.git")], check=True)
-    shutil.rmtree(work)
-    subprocess.run(["chmod", "-R", "a+rX", str(folder)], check=True)
-    return folder / "course.git"
 
 
 def _kind(command: str) -> str:
@@ -128,40 +100,6 @@ def hub(layout):
     assert not left, f"processes left after the hub stopped: {[(p.pid, p.info) for p in left]}"
 
 
-class Upstream:
-    """The bare repository served by ``git daemon`` on loopback (git://), as a git host would serve it.
-
-    (A file:// URL would not do: git refuses a repository that another user owns; plain HTTP would
-    not either: nbgitpuller clones shallow, which git's dumb HTTP cannot.)
-    """
-
-    def __init__(self, repo: Path):
-        port = classroom.free_port()
-        self.process = subprocess.Popen(
-            [
-                "git",
-                "daemon",
-                "--reuseaddr",
-                "--export-all",
-                f"--base-path={repo.parent}",
-                "--listen=127.0.0.1",
-                f"--port={port}",
-                str(repo.parent),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.url = f"git://127.0.0.1:{port}/{repo.name}"
-        deadline = time.monotonic() + 10
-        while subprocess.run(["git", "ls-remote", self.url], capture_output=True).returncode != 0:
-            assert time.monotonic() < deadline, "git daemon did not start"
-            time.sleep(0.2)
-
-    def close(self):
-        self.process.terminate()
-        self.process.wait()
-
-
 def get_json(hub, path):
     """GET ``path`` through the hub's proxy with the admin token; the JSON answer."""
     request = urllib.request.Request(f"{hub.url}{path}", headers={"Authorization": f"token {hub.api_token}"})
@@ -204,8 +142,7 @@ def test_ten_students_run_01_and_03_at_once_and_every_check_passes(hub):
         get_json(hub, f"/user/{names[0]}/formgrader")
     assert refused.value.code == 404
 
-    repo = upstream_from_worktree()
-    upstream = Upstream(repo)
+    upstream = Upstream()
     try:
         t0 = time.perf_counter()
         for name in names:
@@ -213,7 +150,6 @@ def test_ten_students_run_01_and_03_at_once_and_every_check_passes(hub):
         timings["pulls"] = time.perf_counter() - t0
     finally:
         upstream.close()
-        shutil.rmtree(repo.parent)
     for name in names:  # the course is in the student's home, and theirs
         home = Path(os.path.expanduser(f"~{name}"))
         copy = home / "course" / "notebooks" / NOTEBOOKS[0]
