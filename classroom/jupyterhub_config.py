@@ -45,6 +45,10 @@ c.Authenticator.allowed_users = students
 c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = [str(env / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
+# Kernels talk to their server over Unix sockets in the student's own runtime folder, not TCP ports
+# on the loopback every student shares: twenty kernels starting at once on TCP picked the same port
+# ("Address already in use"; the hub test saw a kernel die so), and a port is open to everyone.
+c.Spawner.args = ["--KernelManager.transport=ipc"]
 c.Spawner.notebook_dir = "~"
 c.Spawner.environment = {
     "PATH": f"{env / 'bin'}:/usr/local/bin:/usr/bin:/bin",
