@@ -58,28 +58,13 @@ def _output(msg: dict) -> dict | None:
 
 
 class _Channels:
-    """The kernel's websocket; opened again (same session id: the server replays what it buffered)
-    when the server or the proxy closes it mid-run, as JupyterLab does."""
+    """The kernel's websocket, read as JSON messages. A close mid-run (the kernel died, or its server
+    went away) raises ConnectionError saying so, rather than a message of an unexpected type."""
 
-    def __init__(self, http: aiohttp.ClientSession, url: str, tries: int = 5):
-        self.http, self.url, self.tries = http, url, tries
-        self.ws: aiohttp.ClientWebSocketResponse | None = None
-        self.reconnects = 0
-
-    async def open(self) -> None:
-        self.ws = await self.http.ws_connect(self.url, max_msg_size=0)
-
-    async def _reopen(self) -> None:
-        if self.reconnects >= self.tries:
-            raise ConnectionError(f"the kernel's websocket closed {self.reconnects} times: giving up")
-        self.reconnects += 1
-        await self.ws.close()
-        await asyncio.sleep(0.5)
-        await self.open()
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse):
+        self.ws = ws
 
     async def send_json(self, message: dict) -> None:
-        if self.ws.closed:
-            await self._reopen()
         await self.ws.send_json(message)
 
     async def receive_json(self) -> dict:
@@ -93,11 +78,10 @@ class _Channels:
                 aiohttp.WSMsgType.CLOSED,
                 aiohttp.WSMsgType.ERROR,
             ):
-                await self._reopen()
-
-    async def close(self) -> None:
-        if self.ws is not None:
-            await self.ws.close()
+                raise ConnectionError(
+                    f"the kernel's websocket closed mid-run ({message.type.name}): did the kernel die? "
+                    "The Jupyter server's log says."
+                )
 
 
 async def _execute(ws: _Channels, code: str, session: str, limit: float) -> tuple[list[dict], str]:
@@ -156,8 +140,8 @@ async def run_notebook(
     ``http://hub/user/NAME``), as the notebook at ``path`` (relative to the server's root).
 
     Returns a copy of ``nb`` with every code cell's outputs; a cell that timed out gets an error
-    output ``CellTimeout``. Every cell runs, whatever the one before it did. How often the kernel's
-    websocket had to be opened again is in ``metadata["remote_run"]["reconnects"]``.
+    output ``CellTimeout``. Every cell runs, whatever the one before it did. Raises
+    ConnectionError if the kernel's websocket closes mid-run.
     """
     nb = copy.deepcopy(nb)
     headers = {"Authorization": f"token {token}"}
@@ -176,9 +160,8 @@ async def run_notebook(
             info = await response.json()
         try:
             ws_url = f"{server_url}/api/kernels/{info['kernel']['id']}/channels?session_id={session}"
-            ws = _Channels(http, ws_url.replace("http", "ws", 1))
-            await ws.open()
-            try:
+            async with http.ws_connect(ws_url.replace("http", "ws", 1), max_msg_size=0) as raw:
+                ws = _Channels(raw)
                 for cell in nb.cells:
                     if cell.cell_type != "code":
                         continue
@@ -193,9 +176,6 @@ async def run_notebook(
                             }
                         )
                     cell.outputs = outputs
-            finally:
-                await ws.close()
-                nb.metadata["remote_run"] = {"reconnects": ws.reconnects}
         finally:
             async with http.delete(f"{server_url}/api/sessions/{info['id']}") as response:
                 pass
