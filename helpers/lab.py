@@ -14,6 +14,13 @@ included), so a killed kernel leaves no server behind.
 Set the environment variable ``COURSE_BASE_URL`` (e.g. ``https://httpbin.org``)
 to use that server instead: :func:`start_server` then starts nothing and
 returns a :class:`RemoteServer` (no counters; its latency is measured).
+
+The counters are this process's: ``stats()`` and ``reset_stats()`` send the
+server's token (``server.token``, a fresh random one at each start, handed to the
+server on its standard input, never on its command line), and on Linux the server
+counts only requests from this user's processes (:mod:`helpers.server`).
+``COURSE_LAB_TOKEN`` in the environment sets the token instead: for a tool that
+watches a kernel's lab server from outside it, as the reliability suite does.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import http.client
 import json
 import os
 import queue
+import secrets
 import statistics
 import subprocess
 import sys
@@ -35,9 +43,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from helpers.platforms import raise_open_file_limit
-from helpers.server import LabConfig
+from helpers.server import LabConfig, check_token
 
 ENV_BASE_URL = "COURSE_BASE_URL"
+ENV_TOKEN = "COURSE_LAB_TOKEN"
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
 
 _lock = threading.Lock()
@@ -55,6 +64,8 @@ class LabServer:
     httpbin-like server, for trying the ``COURSE_BASE_URL`` path offline;
     ``connect_delay`` seconds are added to the first answer on each new connection.
     ``loop="uvloop"`` serves on uvloop (if installed) instead of asyncio's default loop.
+    ``token``: what ``/stats`` and ``/stats/reset`` ask for (``COURSE_LAB_TOKEN``, else a fresh
+    random one; None with ``plain``): send it as ``Authorization: Bearer <token>`` to ask by hand.
     """
 
     has_stats = True
@@ -74,6 +85,7 @@ class LabServer:
         self.has_stats = not plain
         self.latency = config.latency
         self.cold_latency = config.latency  # loopback: a new connection costs next to nothing
+        self.token = None if plain else _token()
         self._stderr = tempfile.TemporaryFile()
         package_root = str(Path(__file__).resolve().parent.parent)
         env = dict(os.environ)
@@ -92,6 +104,8 @@ class LabServer:
             cmd.append("--cancel-on-disconnect")
         if plain:  # no /stats: an httpbin-like server, to try the COURSE_BASE_URL path offline
             cmd.append("--plain")
+        else:  # the token comes first on its standard input: a command line is public (ps)
+            cmd.append("--token-from-stdin")
         if connect_delay:  # a new connection's set-up, as over the internet
             cmd += ["--connect-delay", repr(connect_delay)]
         if loop != "asyncio":  # the benchmark's zero-latency server, on uvloop where installed
@@ -102,6 +116,12 @@ class LabServer:
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env
         )
         self.pid = self._proc.pid
+        if self.token is not None:
+            try:
+                self._proc.stdin.write(f"{self.token}\n".encode())
+                self._proc.stdin.flush()
+            except OSError:  # it died at once: _wait_for_url says why
+                pass
         self.url = self._wait_for_url(timeout)
 
     def _wait_for_url(self, timeout: float) -> str:
@@ -137,7 +157,9 @@ class LabServer:
     def _call(self, method: str, path: str) -> dict:
         if not self.alive:
             raise RuntimeError("The lab server has stopped; call start_server() again.")
-        request = urllib.request.Request(self.url + path, method=method)
+        request = urllib.request.Request(
+            self.url + path, method=method, headers={"Authorization": f"Bearer {self.token}"}
+        )
         with _OPENER.open(request, timeout=10) as response:
             return json.load(response)
 
@@ -148,9 +170,16 @@ class LabServer:
         ``errors_injected``, ``connections_dropped``, ``rate_limited`` (answered 429),
         ``peak_per_second`` (most requests received in one sliding second),
         ``loop_lag_max`` (the longest the server waited for a CPU at once, in seconds: how busy
-        the machine was), ``seconds_since_reset``, ``config``.
-        ``note`` is ignored (see :meth:`RemoteServer.stats`)."""
-        return self._call("GET", "/stats")
+        the machine was), ``seconds_since_reset``, ``config``; and what other users' processes
+        sent, not counted in those: ``foreign_requests``, ``foreign_connections``,
+        ``foreign_refused``, ``foreign_users``, with ``owner`` (whose requests count; None:
+        everyone's) and ``control_refused`` (asks for these counters refused).
+        With ``note`` (the default), says in one line, once per notebook cell, when another
+        user's processes sent requests since the last reset."""
+        stats = self._call("GET", "/stats")
+        if note and (stats["foreign_requests"] or stats["foreign_connections"]) and _once_per_cell("foreign"):
+            print(foreign_note(stats))
+        return stats
 
     def reset_stats(self) -> dict:
         """Set the counters to zero (``POST /stats/reset``) and return them."""
@@ -232,8 +261,31 @@ NOT_MEASURED = NotMeasured()
 COUNTER_NAMES = (
     "requests", "in_flight", "peak_in_flight", "connections", "accepted", "open_connections",
     "errors_injected", "connections_dropped", "rate_limited", "abandoned", "peak_per_second",
-    "loop_lag_max", "seconds_since_reset", "config", "pid",
+    "loop_lag_max", "seconds_since_reset", "owner", "foreign_requests", "foreign_connections",
+    "foreign_refused", "foreign_users", "control_refused", "config", "pid",
 )  # fmt: skip
+
+
+def _token() -> str:
+    """``COURSE_LAB_TOKEN`` if set (ValueError if it cannot be a token), else a fresh random one."""
+    given = os.environ.get(ENV_TOKEN, "").strip()
+    if not given:
+        return secrets.token_urlsafe(32)
+    try:
+        return check_token(given)
+    except ValueError as exc:
+        raise ValueError(f"{ENV_TOKEN}: {exc}") from None
+
+
+def foreign_note(stats: Mapping) -> str:
+    """The line that says another user's processes talked to this lab server (from its ``stats``)."""
+    users = ", ".join(stats["foreign_users"]) or "another user"
+    requests = stats["foreign_requests"]
+    return (
+        f"Another user's processes ({users}) sent {requests} request{'s' * (requests != 1)} on "
+        f"{stats['foreign_connections']} connection{'s' * (stats['foreign_connections'] != 1)} to this lab "
+        "server since the last reset; they are not in these counters."
+    )
 
 
 class NoCounters(Mapping):

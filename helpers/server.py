@@ -16,6 +16,27 @@ counters that make concurrency visible:
 ``POST /stats/reset`` sets the counters back to zero; answers the new stats.
 ====================  =====================================================
 
+The counters belong to whoever started the server. On a machine shared by several users (a
+JupyterHub whose students are Unix users of one machine) every user's process can reach every
+port on loopback, so:
+
+- ``/stats`` and ``/stats/reset`` ask for the server's **token**, a random secret made at each
+  start, in the header ``Authorization: Bearer <token>``, compared in constant time. Without it
+  they answer ``401``, with another one ``403`` (a token of an earlier server too), each with a
+  plain message; a refused ask changes nothing and is counted only in ``control_refused``.
+  :func:`helpers.lab.start_server` makes the token and hands it to the server on its standard
+  input (a command line is visible to every user in ``ps``); run by hand, the server makes its
+  own and prints it under its URL.
+- The counters count **only the owner's requests**. On Linux the server asks the kernel whose
+  process holds the other end of each connection (:mod:`helpers.peers`, about 13 µs a
+  connection). Requests from another user's processes are served, as httpbin serves anyone, but
+  counted apart (``foreign_requests``, ``foreign_connections``, ``foreign_users``), at most
+  ``FOREIGN_RATE_LIMIT`` a second (past that: ``429`` and the connection closed) on at most
+  ``FOREIGN_MAX_OPEN`` connections at once (past that: closed at once); they never touch the
+  owner's rate limit. The right token from another user's process is refused too (``403``): a
+  token copied from its owner cannot be replayed. Elsewhere (macOS, Windows), and on a
+  ``--public`` server, every client counts and ``owner`` is ``None``.
+
 With ``rate_limit=R`` (``--rate-limit R``) the server also enforces a rate limit,
 as many real APIs do: past ``R`` requests admitted within one sliding second it
 answers ``429 Too Many Requests`` with a ``Retry-After`` header, at once and
@@ -46,9 +67,10 @@ later, as TCP and TLS set-up do over the internet::
     python -m helpers.server --plain --latency 0.1 --connect-delay 0.2 --port 8000
     COURSE_BASE_URL=http://127.0.0.1:8000 python3 course.py lab
 
-Run it from a shell (it prints its base URL as the first line)::
+Run it from a shell (it prints its base URL as the first line, its token on the second)::
 
     python -m helpers.server --latency 0.1 --port 8000
+    curl -H "Authorization: Bearer <token>" http://127.0.0.1:8000/stats
 
 From a notebook, use :func:`helpers.lab.start_server`, which runs this module
 in its own process.
@@ -69,10 +91,12 @@ import argparse
 import asyncio
 import bisect
 import collections
+import hmac
 import ipaddress
 import math
 import os
 import random
+import secrets
 import socket
 import sys
 import threading
@@ -82,6 +106,7 @@ from dataclasses import asdict, dataclass
 
 from aiohttp import web
 
+from helpers import peers
 from helpers.platforms import raise_open_file_limit
 
 MAX_DELAY_S = 10.0  # httpbin's cap for /delay
@@ -96,6 +121,10 @@ HEARTBEAT_S = 0.02  # the loop's heartbeat: how late it wakes (beyond the server
 HEARTBEAT_IDLE_S = 2.0  # the heartbeat stops after this long without a request, and starts with the next
 NOTABLE_STALL_S = 0.001  # stalls shorter than this are not kept for the rate limit's window
 MAX_RATE_LIMIT = 100_000
+FOREIGN_RATE_LIMIT = 50  # requests a second, all other users' processes together (see the docstring)
+FOREIGN_MAX_OPEN = 16  # connections other users' processes may hold open at once
+MIN_TOKEN_CHARS = 16
+UNKNOWN_UID = -1  # a client whose owner the kernel could not name (another host, gone already)
 
 
 @dataclass(frozen=True)
@@ -175,9 +204,16 @@ def _check_number(name: str, value: object, low: float, high: float, unit: str) 
 
 
 class Counters:
-    """What the lab counts. Lives in the server's event loop: no locks needed."""
+    """What the lab counts. Lives in the server's event loop: no locks needed.
 
-    def __init__(self) -> None:
+    ``owner_uid``: the user whose processes' requests are counted; the others' are counted apart
+    (``foreign_*``). None: every client's requests count (not Linux, or a public server)."""
+
+    def __init__(self, owner_uid: int | None = None) -> None:
+        self.owner_uid = owner_uid
+        self._peers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # transport -> client's uid
+        self._foreign_open: weakref.WeakSet = weakref.WeakSet()  # other users' connections
+        self._foreign_times: collections.deque[float] = collections.deque()  # their requests, last second
         self.live: web.Server | None = None  # aiohttp's protocol factory, once serving: open connections
         self.epoch = 0  # one more at each reset: a request counts only in the epoch it arrived in
         self.heartbeat: asyncio.TimerHandle | None = None  # armed while requests come (see :meth:`wake`)
@@ -201,9 +237,61 @@ class Counters:
         self._received: collections.deque[float] = collections.deque()  # arrival times, last second
         self._admitted: collections.deque[float] = collections.deque()  # admitted ones (rate_limit)
         self.loop_lag_max = 0.0  # the longest the loop waited for a CPU since reset (s; see stall())
+        self.foreign_requests = 0  # other users' processes' requests (served or refused), not above
+        self.foreign_connections = 0  # connections from other users' processes (kept or closed at once)
+        self.foreign_refused = 0  # of those: requests answered 429 and connections closed at once
+        self.foreign_uids: set[int] = set()  # whose processes they were (UNKNOWN_UID: not known)
+        self.control_refused = 0  # /stats and /stats/reset asks refused (no token, a wrong one, a neighbour)
         self._stalls: collections.deque[tuple[float, float]] = collections.deque()  # (when, s), last second
         self.since = time.time()
         self._since = time.monotonic()
+
+    # whose connections: the owner's count, the others' are served and counted apart
+
+    def connect(self, transport: asyncio.BaseTransport) -> bool:
+        """A connection arrives: note whose process holds its other end. False when it must be
+        closed at once: other users' processes hold ``FOREIGN_MAX_OPEN`` connections already."""
+        if self.owner_uid is None:
+            self.accepted += 1
+            return True
+        uid = peers.peer_uid(transport.get_extra_info("sockname"), transport.get_extra_info("peername"))
+        uid = UNKNOWN_UID if uid is None else uid
+        self._peers[transport] = uid
+        if uid == self.owner_uid:
+            self.accepted += 1
+            return True
+        self.foreign_connections += 1
+        self.foreign_uids.add(uid)
+        if sum(not t.is_closing() for t in self._foreign_open) >= FOREIGN_MAX_OPEN:
+            self.foreign_refused += 1
+            return False
+        self._foreign_open.add(transport)
+        return True
+
+    def owns(self, transport: asyncio.BaseTransport | None) -> bool:
+        """Whether requests on ``transport`` are the owner's (always, when clients are not told apart)."""
+        if self.owner_uid is None:
+            return True
+        return transport is not None and self._peers.get(transport) == self.owner_uid
+
+    def peer(self, transport: asyncio.BaseTransport | None) -> int:
+        """The uid of the process at the other end of ``transport`` (UNKNOWN_UID if not known)."""
+        return UNKNOWN_UID if transport is None else self._peers.get(transport, UNKNOWN_UID)
+
+    def foreign_arrive(self, transport: asyncio.BaseTransport | None) -> bool:
+        """Count a request from another user's process apart; False past ``FOREIGN_RATE_LIMIT`` in
+        one second (all other users together): then it must be refused."""
+        now = time.monotonic()
+        self.foreign_requests += 1
+        self.foreign_uids.add(self.peer(transport))
+        times = self._foreign_times
+        while times and times[0] <= now - RATE_WINDOW_S:
+            times.popleft()
+        if len(times) >= FOREIGN_RATE_LIMIT:
+            self.foreign_refused += 1
+            return False
+        times.append(now)
+        return True
 
     # the heartbeat: how long the server waited for a CPU
 
@@ -278,9 +366,12 @@ class Counters:
         self._admitted.append(now)
         return 0.0
 
-    def enter(self, request: web.BaseRequest) -> int:
-        """Count a request being handled; return the epoch to hand back to :meth:`leave`."""
+    def enter(self, request: web.BaseRequest) -> int | None:
+        """Count a request being handled; return the epoch to hand back to :meth:`leave` (None for
+        another user's request: not counted here)."""
         transport = request.transport
+        if not self.owns(transport):
+            return None
         if transport is not None and transport not in self._seen:
             self._seen.add(transport)
             self.connections += 1
@@ -289,15 +380,17 @@ class Counters:
             self.peak_in_flight = self.in_flight
         return self.epoch
 
-    def current(self, epoch: int) -> bool:
-        """Whether a request that arrived in ``epoch`` arrived since the last reset."""
+    def current(self, epoch: int | None) -> bool:
+        """Whether a request that arrived in ``epoch`` arrived since the last reset (and is counted)."""
         return epoch == self.epoch
 
-    def leave(self, epoch: int, abandoned: bool = False) -> None:
+    def leave(self, epoch: int | None, abandoned: bool = False) -> None:
         """A request leaves: answered, or ``abandoned`` (its client hung up, with
         ``cancel_on_disconnect``). One that arrived before the last reset leaves ``in_flight`` but
         is not counted: a checker that resets, then sends N, reads N, not N plus the stragglers of
         an earlier cell."""
+        if epoch is None:  # another user's request: never counted
+            return
         self.in_flight -= 1
         if self.current(epoch):
             if abandoned:
@@ -314,6 +407,7 @@ def _count_after(times: collections.deque[float], start: float) -> int:
 COUNTERS = web.AppKey("counters", Counters)
 CONFIG = web.AppKey("config", LabConfig)
 RNG = web.AppKey("rng", random.Random)
+TOKEN = web.AppKey("token", str)
 
 
 def _json_body(request: web.Request) -> dict:
@@ -394,15 +488,28 @@ async def handle_status(request: web.Request) -> web.Response:
         counters.leave(epoch)
 
 
+def _user(uid: int) -> str:
+    """``name (uid N)`` where the name is known, else ``uid N``; ``unknown`` for UNKNOWN_UID."""
+    if uid == UNKNOWN_UID:
+        return "unknown"
+    try:
+        import pwd
+
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except (ImportError, KeyError):
+        return f"uid {uid}"
+
+
 def _stats(app: web.Application) -> dict:
     c = app[COUNTERS]
+    live = c.live.connections if c.live is not None else []
     return {
         "requests": c.requests,
         "in_flight": c.in_flight,
         "peak_in_flight": c.peak_in_flight,
         "connections": c.connections,
         "accepted": c.accepted,
-        "open_connections": len(c.live.connections) if c.live is not None else 0,
+        "open_connections": sum(c.owns(handler.transport) for handler in live),
         "errors_injected": c.errors_injected,
         "connections_dropped": c.connections_dropped,
         "rate_limited": c.rate_limited,
@@ -410,9 +517,61 @@ def _stats(app: web.Application) -> dict:
         "peak_per_second": c.peak_per_second,
         "loop_lag_max": round(c.stall(), 4),
         "seconds_since_reset": round(time.time() - c.since, 3),
+        "owner": None if c.owner_uid is None else _user(c.owner_uid),
+        "foreign_requests": c.foreign_requests,
+        "foreign_connections": c.foreign_connections,
+        "foreign_refused": c.foreign_refused,
+        "foreign_users": sorted(_user(uid) for uid in c.foreign_uids),
+        "control_refused": c.control_refused,
         "config": asdict(app[CONFIG]),
         "pid": os.getpid(),
     }
+
+
+def _refusal(request: web.Request) -> web.Response | None:
+    """Why ``request`` may not read or reset the counters (a 401 or 403 to send), or None: it may.
+
+    It may with the server's token (``Authorization: Bearer <token>``, compared in constant time)
+    from one of the owner's processes."""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        return web.Response(
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="lab server"'},
+            text="401 Unauthorized: /stats and /stats/reset answer only the process that started this lab "
+            "server. Send its token in the header 'Authorization: Bearer <token>': start_server() does; "
+            "`python -m helpers.server` prints it when it starts.\n",
+        )
+    token = request.app[TOKEN].encode()
+    if not hmac.compare_digest(given.strip().encode("utf-8", "replace"), token):
+        return web.Response(
+            status=403,
+            text="403 Forbidden: that is not this lab server's token. Each start makes a new one, so a token "
+            "from an earlier server is refused too: use the one this server printed when it started "
+            "(in a notebook, server.stats() sends the right one).\n",
+        )
+    counters = request.app[COUNTERS]
+    if not counters.owns(request.transport):
+        return web.Response(
+            status=403,
+            text=f"403 Forbidden: the token is right, but this request comes from a process of "
+            f"{_user(counters.peer(request.transport))}; this lab server's counters answer only its "
+            f"owner, {_user(counters.owner_uid)}. A token copied from someone else is refused.\n",
+        )
+    return None
+
+
+def _owner_only(handler):
+    """``handler`` behind :func:`_refusal`: a refused ask changes nothing but ``control_refused``."""
+
+    async def guarded(request: web.Request) -> web.Response:
+        refusal = _refusal(request)
+        if refusal is not None:
+            request.app[COUNTERS].control_refused += 1
+            return refusal
+        return await handler(request)
+
+    return guarded
 
 
 async def handle_stats(request: web.Request) -> web.Response:
@@ -440,11 +599,23 @@ async def _refuse_big_bodies(request: web.Request, handler):
 @web.middleware
 async def _rate_limit(request: web.Request, handler):
     """Count every request but the lab's own ``/stats``; past ``rate_limit`` per second, answer 429.
-    Every request, ``/stats`` included, keeps the heartbeat going."""
+    Every request, ``/stats`` included, keeps the heartbeat going. Other users' requests are
+    counted apart, under their own limit (``FOREIGN_RATE_LIMIT``)."""
     app = request.app
     app[COUNTERS].wake()
     if request.path.startswith("/stats"):
         return await handler(request)
+    if not app[COUNTERS].owns(request.transport):
+        if app[COUNTERS].foreign_arrive(request.transport):
+            return await handler(request)
+        refused = web.Response(
+            status=429,
+            headers={"Retry-After": "1"},
+            text=f"429 Too Many Requests: this lab server belongs to another user; it answers other users' "
+            f"processes at most {FOREIGN_RATE_LIMIT} requests a second.\n",
+        )
+        refused.force_close()  # a flood must connect again: cheaper for this server than answering
+        return refused
     wait = app[COUNTERS].arrive(app[CONFIG].rate_limit)
     if wait:
         retry_after = str(max(1, math.ceil(wait)))  # HTTP's Retry-After: whole seconds
@@ -471,35 +642,96 @@ def _delay_new_connections(seconds: float):
     return delay_new_connections
 
 
+def check_token(token: object) -> str:
+    """``token`` if it can guard the counters (a string of at least ``MIN_TOKEN_CHARS`` visible
+    ASCII characters, no spaces); else ValueError saying what is expected."""
+    visible = isinstance(token, str) and all(33 <= ord(c) < 127 for c in token)
+    if not visible or len(token) < MIN_TOKEN_CHARS:
+        raise ValueError(
+            f"the lab server's token must be at least {MIN_TOKEN_CHARS} visible ASCII characters with no "
+            f"spaces (secrets.token_urlsafe() makes one), got {type(token).__name__} of length "
+            f"{len(token) if isinstance(token, str) else 'n/a'}"
+        )
+    return token
+
+
 def make_app(
-    config: LabConfig | None = None, *, plain: bool = False, connect_delay: float = 0.0
+    config: LabConfig | None = None,
+    *,
+    plain: bool = False,
+    connect_delay: float = 0.0,
+    token: str | None = None,
+    owner_uid: int | None = None,
 ) -> web.Application:
     """Build the lab's aiohttp application (no socket is opened here).
 
     ``plain=True`` leaves out ``/stats`` and ``/stats/reset``: only httpbin's
     ``/get``, ``/delay/{s}`` and ``/status/{codes}`` answer. ``connect_delay``
-    seconds are added to the first request on each new connection.
+    seconds are added to the first request on each new connection. ``token``
+    guards ``/stats`` and ``/stats/reset`` (None: a fresh random one that nobody
+    knows). ``owner_uid``: whose processes' requests count (None: everyone's).
     """
     config = config or LabConfig()
+    token = secrets.token_urlsafe(32) if token is None else check_token(token)
     middlewares = [_refuse_big_bodies, _rate_limit]
     if connect_delay:
         middlewares.append(_delay_new_connections(connect_delay))
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=middlewares)
     app[CONFIG] = config
-    app[COUNTERS] = Counters()
+    app[COUNTERS] = Counters(owner_uid)
     app[RNG] = random.Random(config.seed)
+    app[TOKEN] = token
     app.router.add_get("/get", handle_get)
     app.router.add_get(r"/delay/{seconds}", handle_delay)
     app.router.add_get(r"/status/{codes}", handle_status)
     if not plain:
-        app.router.add_get("/stats", handle_stats)
-        app.router.add_post("/stats/reset", handle_reset)
+        app.router.add_get("/stats", _owner_only(handle_stats))
+        app.router.add_post("/stats/reset", _owner_only(handle_reset))
     app.on_cleanup.append(_stop_heartbeat)
     return app
 
 
 async def _stop_heartbeat(app: web.Application) -> None:
     app[COUNTERS].stop_heartbeat()
+
+
+class _Gate(asyncio.Protocol):
+    """aiohttp's protocol for one connection, behind a gate that first asks whose it is
+    (:meth:`Counters.connect`) and closes it at once if it must be refused."""
+
+    __slots__ = ("_inner", "_counters", "_open")
+
+    def __init__(self, inner: asyncio.Protocol, counters: Counters) -> None:
+        self._inner, self._counters, self._open = inner, counters, False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self._counters.connect(transport):
+            self._open = True
+            self._inner.connection_made(transport)
+        else:
+            transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._open:
+            self._inner.connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
+
+
+def owner_uid_for(config: LabConfig) -> int | None:
+    """Whose processes' requests a server with ``config`` counts: this process's user where the
+    kernel can name a client's owner (Linux) and the server is not public; else None (everyone's)."""
+    return os.getuid() if not config.public and peers.supported() else None
 
 
 async def serve(
@@ -509,14 +741,19 @@ async def serve(
     *,
     plain: bool = False,
     connect_delay: float = 0.0,
+    token: str | None = None,
+    owner_uid: int | None | str = "auto",
 ) -> None:
     """Serve ``config`` until ``stop`` is set; call ``ready(base_url)`` once listening.
 
-    ``accepted`` counts calls to aiohttp's protocol factory (one per TCP
-    connection accepted); ``connections`` counts the connections that carried
-    a counted request, so the lab's own ``/stats`` calls never show up in it.
+    ``accepted`` counts the owner's TCP connections accepted (every one, where
+    clients are not told apart: :func:`owner_uid_for`); ``connections`` counts the
+    connections that carried a counted request, so the lab's own ``/stats`` calls
+    never show up in it. ``token`` guards ``/stats`` (see :func:`make_app`). ``owner_uid``:
+    whose processes' requests count ("auto": :func:`owner_uid_for`; None: everyone's).
     """
-    app = make_app(config, plain=plain, connect_delay=connect_delay)
+    owner_uid = owner_uid_for(config) if owner_uid == "auto" else owner_uid
+    app = make_app(config, plain=plain, connect_delay=connect_delay, token=token, owner_uid=owner_uid)
     runner = web.AppRunner(
         app,
         access_log=None,
@@ -532,8 +769,7 @@ async def serve(
     counters.live = protocol_factory  # not app state: the app is frozen once set up
 
     def counting_factory():
-        counters.accepted += 1
-        return protocol_factory()
+        return _Gate(protocol_factory(), counters)
 
     sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET)
     if os.name != "nt":
@@ -621,6 +857,7 @@ def main(argv: list[str] | None = None) -> int:
         help="stop handling a request when its client hangs up (default: finish it for nobody)",
     )
     parser.add_argument("--exit-on-stdin-eof", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--token-from-stdin", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         config = LabConfig(
@@ -639,6 +876,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
 
+    token = None
+    if args.token_from_stdin and not args.plain:  # start_server(): the first line, privately (not in ps)
+        try:
+            token = check_token(sys.stdin.buffer.readline().decode("ascii", "replace").strip())
+        except ValueError as exc:
+            parser.error(f"--token-from-stdin: {exc}")
+    elif not args.plain:  # by hand: a fresh token, printed under the URL
+        token = secrets.token_urlsafe(32)
     raise_open_file_limit()  # one socket per connection: macOS allows 256 files by default
 
     async def run() -> None:
@@ -648,9 +893,15 @@ def main(argv: list[str] | None = None) -> int:
             threading.Thread(target=_watch_stdin, args=(loop, stop), daemon=True).start()
 
         def ready(url: str) -> None:
-            print(url, flush=True)
+            lines = [url]  # the first line, alone: start_server() reads it
+            if token is not None and not args.token_from_stdin:
+                lines.append(
+                    f"token {token}  (for /stats and /stats/reset; e.g. "
+                    f'curl -H "Authorization: Bearer {token}" {url}/stats)'
+                )
+            print("\n".join(lines), flush=True)  # one write: a reader that keeps only the URL cannot break it
 
-        await serve(config, ready, stop, plain=args.plain, connect_delay=args.connect_delay)
+        await serve(config, ready, stop, plain=args.plain, connect_delay=args.connect_delay, token=token)
 
     loop_factory = None  # asyncio's default loop
     if args.loop == "uvloop":  # optional: the benchmark serves its zero-latency runs on it
