@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -495,25 +496,52 @@ def check_connections(fb: Feedback, stats: dict, expected: int, *, at_most: bool
 STARVED_S = 0.05  # the lab server waited this long for a CPU at once: too busy a machine to judge time by
 
 
+def _foreign(stall) -> int:
+    """Requests and connections from other users' processes in ``stall`` (a server's stats), or 0."""
+    if not isinstance(stall, Mapping):
+        return 0
+    counts = (stall.get("foreign_requests"), stall.get("foreign_connections"))
+    return sum(n for n in counts if isinstance(n, int) and not isinstance(n, bool))
+
+
+def _lag(stall):
+    """The ``loop_lag_max`` figure in ``stall``: the number itself, or read from a server's stats."""
+    return stall.get("loop_lag_max") if isinstance(stall, Mapping) else stall
+
+
 def starved(stall) -> bool:
-    """True when ``stall`` (the lab server's ``loop_lag_max`` for a run, seconds) says the machine
-    was too busy during the run for its time to mean anything: the server, ready to run, waited
-    ``STARVED_S`` (50 ms) or more for a CPU at once. False for None or ``n/a`` (a server without
-    counters): then there is no telling, and time is judged as it is."""
+    """True when the run's time cannot be judged: ``stall``, the lab server's stats for the run
+    (reset before it) or their ``loop_lag_max`` alone, says that the server, ready to run, waited
+    ``STARVED_S`` (50 ms) or more for a CPU at once (a busy machine); or, for stats, that another
+    user's processes sent requests to it meanwhile (they cost it time; they are not counted).
+    False for None or ``n/a`` (a server without counters): then there is no telling, and time is
+    judged as it is."""
     from helpers.lab import measurable
 
-    if stall is None or not measurable(stall) or isinstance(stall, bool):
+    if _foreign(stall):
+        return True
+    lag = _lag(stall)
+    if lag is None or not measurable(lag) or isinstance(lag, bool):
         return False
-    return isinstance(stall, int | float) and math.isfinite(stall) and stall >= STARVED_S
+    return isinstance(lag, int | float) and math.isfinite(lag) and lag >= STARVED_S
 
 
-def not_judged(fb: Feedback, measured: str, stall: float) -> bool:
-    """Record ``measured`` (a time claim that did not hold) as a note, not a ✗, saying the machine
-    was busy (``stall``: see :func:`starved`); return True, as nothing failed."""
-    fb.note(
-        f"{measured}, not judged: this machine was busy (the lab server waited up to "
-        f"{stall * 1000:.0f} ms at once for a CPU during the run); run the check again when it is quieter"
-    )
+def not_judged(fb: Feedback, measured: str, stall) -> bool:
+    """Record ``measured`` (a time claim that did not hold) as a note, not a ✗, saying why the
+    time cannot be judged (``stall``: see :func:`starved`); return True, as nothing failed."""
+    foreign = _foreign(stall)
+    if foreign:
+        users = ", ".join(stall.get("foreign_users") or []) or "another user"
+        why = (
+            f"another user's processes ({users}) sent {stall['foreign_requests']} requests to your lab "
+            "server during the run; they are not counted, but they cost it time"
+        )
+    else:
+        why = (
+            f"this machine was busy (the lab server waited up to {_lag(stall) * 1000:.0f} ms at once for a "
+            "CPU during the run)"
+        )
+    fb.note(f"{measured}, not judged: {why}; run the check again when it is quieter")
     return True
 
 
@@ -522,8 +550,8 @@ def check_time(
 ) -> bool:
     """``elapsed`` within ``factor`` × ``limit`` seconds; the line states the ratio.
 
-    ``stall``: the lab server's ``loop_lag_max`` for the run (its stats, reset before it). When
-    the time is over and :func:`starved` says the machine was too busy to tell, the line is a
+    ``stall``: the lab server's stats for the run (reset before it), or their ``loop_lag_max``.
+    When the time is over and :func:`starved` says it cannot be judged, the line is a
     note saying what was measured, not a ✗ (and this returns True); a ✓ stays a ✓. Without a
     stall figure (None, or ``n/a`` on a server without counters) the time is judged as it is.
     """

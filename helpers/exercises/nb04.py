@@ -205,7 +205,7 @@ async def download_rounds(fn, *, n: int = 100, rounds: int = 3, latency: float =
     what = f"{rounds} round trips" + ("" if server.has_stats else ", the first on new connections")
     if complete and not overlapped:  # within 3 × the ideal, and at least 0.5 s over it: a crowded machine
         factor = round(max(3, 1 + 0.5 / ideal), 1)
-        check_time(fb, run.elapsed, ideal, factor=factor, what=what, stall=stats["loop_lag_max"])
+        check_time(fb, run.elapsed, ideal, factor=factor, what=what, stall=stats)
     few, few_rounds = FEW
     run, stats = await _rounds_run(fn, server, few, few_rounds)
     if not run.ok:

@@ -182,7 +182,7 @@ async def polite_download(fn, *, limit: int = 10, n: int = 100, latency: float =
         what = f"N × latency / limit = {n} × {server.latency:.3g} / {limit}"
         what += "" if server.has_stats else " + a new connection's set-up"  # the ideal's two parts
         factor = round(max(2, 1 + 0.5 / ideal), 1)
-        check_time(fb, run.elapsed, ideal, factor=factor, what=what, stall=stats["loop_lag_max"])
+        check_time(fb, run.elapsed, ideal, factor=factor, what=what, stall=stats)
     return fb
 
 

@@ -184,7 +184,7 @@ async def worker_pool(fn, *, workers: int = 10, n: int = 100, latency: float = L
         fb.hint(f"{workers} workers, each sending one request at a time: {workers} in flight at once.")
     check_connections(fb, stats, workers, at_most=True)
     what = f"{rounds:.1f} round trips per worker"
-    check_time(fb, run.elapsed, ideal, factor=2.0, what=what, stall=stats["loop_lag_max"])
+    check_time(fb, run.elapsed, ideal, factor=2.0, what=what, stall=stats)
     return fb
 
 
@@ -253,8 +253,8 @@ async def rate_limited_download(
         f"took {format_seconds(run.elapsed)}: {n} requests at {rate} per second need at least "
         f"(n - 1) / rate = {format_seconds(floor)}, so more than {rate} started within one second",
     )
-    what, stall = "(n - 1) / rate + one round trip", stats["loop_lag_max"]
-    in_time = not fast or check_time(fb, run.elapsed, ideal, factor=factor, what=what, stall=stall)
+    what = "(n - 1) / rate + one round trip"
+    in_time = not fast or check_time(fb, run.elapsed, ideal, factor=factor, what=what, stall=stats)
     if not (overlapped and in_time):
         fb.hint(
             f"A round trip ({server.latency:.2g} s) is longer than 1 / rate: do not wait for an answer "

@@ -357,7 +357,7 @@ def workers(fn, EventLoop, *, n: int = 100, limit: int = 10, predicted=None) -> 
         check_peak(fb, stats, limit, exactly=True)
     if complete:
         what = f"{rounds} round trips"
-        check_time(fb, run.elapsed, ideal, factor=2, what=what, stall=stats["loop_lag_max"])
+        check_time(fb, run.elapsed, ideal, factor=2, what=what, stall=stats)
     if complete and predicted is None:
         fb.note("no prediction given: set PREDICTED (seconds) before you look at the time above")
     elif complete and (
@@ -444,8 +444,7 @@ def fetch_async(fn, EventLoop, *, n: int = 100) -> Feedback:  # noqa: N803
         f"the server saw at most {peak} of the {n} requests in flight at once: they ran one after another",
     )
     # new sockets: one round trip on a new connection (the same as a warm one on the lab server)
-    stall = stats["loop_lag_max"]
-    check_time(fb, run.elapsed, server.cold_latency, factor=2.5, what="one round trip", stall=stall)
+    check_time(fb, run.elapsed, server.cold_latency, factor=2.5, what="one round trip", stall=stats)
     if lazy or not together:
         fb.hint(
             'A non-blocking socket and `await Trap("read", sock)`: the loop waits for all sockets at once.'

@@ -110,8 +110,8 @@ async def _fetch_with_deadline(fb: Feedback, fn, latency: float) -> Feedback:
     room = max(0.5, seconds)
     took = f"the batch took {format_seconds(run.elapsed)} = {run.elapsed / seconds:.2f} × the deadline"
     allowed = f"{took} ({seconds:.3g} s; allowed: the deadline + {room:.3g} s)"
-    if run.elapsed > seconds + room and starved(stats["loop_lag_max"]):
-        not_judged(fb, allowed, stats["loop_lag_max"])
+    if run.elapsed > seconds + room and starved(stats):
+        not_judged(fb, allowed, stats)
     elif not fb.require(
         run.elapsed <= seconds + room,
         allowed,

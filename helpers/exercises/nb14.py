@@ -152,7 +152,7 @@ async def polite_download(fn, log: list, *, n: int = 10) -> Feedback:
         f"the lab server answered {n} requests",
         f"the lab server answered {stats['requests']} requests; expected {n} (one GET per i in range(n))",
     )
-    held, stall = beat.gap, stats["loop_lag_max"]
+    held, stall = beat.gap, stats
     blocking = n * LOG_SECONDS / 2  # a blocking log_status holds the loop n × 60 ms in all
     if held >= HELD and starved(stall) and beat.long < blocking:
         # A throttled kernel misses heartbeats too: its lab server, beside it, waited as long for a CPU.
@@ -178,7 +178,7 @@ async def polite_download(fn, log: list, *, n: int = 10) -> Feedback:
         server.cold_latency + LOG_SECONDS,  # a new session: its connections' set-up counts too
         factor=2.5,
         what="one round trip plus one log write",
-        stall=stats["loop_lag_max"],
+        stall=stats,
     )
     return fb
 
