@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import time
 import urllib.request
 from pathlib import Path
@@ -20,12 +22,16 @@ def code_cells(path: Path) -> list[tuple[str, list[str]]]:
     return [(c.source, c.metadata.get("tags", [])) for c in cells if c.cell_type == "code"]
 
 
+TOKEN = secrets.token_urlsafe(32)  # the kernels' lab servers' token (COURSE_LAB_TOKEN), so that
+# lab_stats can read their counters from outside while a cell runs
+
+
 class Kernel:
     """A python3 kernel started in ``cwd``; ``run(code)`` waits, ``send(code)`` does not."""
 
     def __init__(self, cwd: Path):
         self.km = KernelManager(kernel_name="python3")
-        self.km.start_kernel(cwd=str(cwd))
+        self.km.start_kernel(cwd=str(cwd), env={**os.environ, "COURSE_LAB_TOKEN": TOKEN})
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=60)
@@ -97,7 +103,10 @@ def lab_stats(process: psutil.Process) -> dict | None:
         return None
     for port in ports:
         try:
-            with _OPENER.open(f"http://127.0.0.1:{port}/stats", timeout=2) as response:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/stats", headers={"Authorization": f"Bearer {TOKEN}"}
+            )
+            with _OPENER.open(request, timeout=2) as response:
                 return json.load(response)
         except OSError:
             continue
