@@ -15,9 +15,6 @@ copy and clicks again: a tracked file that is missing comes back fresh.
 
 from __future__ import annotations
 
-import os
-import pwd
-import secrets
 import shutil
 import subprocess
 import time
@@ -29,31 +26,18 @@ import pytest
 
 from helpers.classroom.puller import pull_link
 from tests.classroom.upstream import EDIT, Upstream
+from tests.classroom.users import UnixUser
 
 pytestmark = [pytest.mark.classroom, pytest.mark.timeout(180)]
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Student:
-    """A Unix user with a home of their own (removed, home and all, by ``close``)."""
+class Student(UnixUser):
+    """A Unix user who pulls the course with nbgitpuller."""
 
     def __init__(self, layout):
-        self.layout = layout
-        self.name = f"pull-{secrets.token_hex(4)}"
-        subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", self.name], check=True)
-        entry = pwd.getpwnam(self.name)
-        self.uid, self.home = entry.pw_uid, Path(entry.pw_dir)
-        os.chmod(self.home, 0o700)
-
-    def run(self, *argv: str) -> subprocess.CompletedProcess:
-        """``argv`` as this student, in their home, with an environment of their own (not root's)."""
-        env = [f"HOME={self.home}", f"USER={self.name}", f"PATH={self.layout.env / 'bin'}:/usr/bin:/bin",
-               "LANG=C.UTF-8"]  # fmt: skip
-        return subprocess.run(
-            ["runuser", "-u", self.name, "--", "env", "-i", *env, *argv],
-            cwd=self.home, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+        super().__init__(layout, prefix="pull")
 
     def pull(self, link: str) -> str:
         """What a click on ``link`` does on the hub: nbgitpuller's GitPuller with the link's repo,
