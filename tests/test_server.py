@@ -485,9 +485,11 @@ def test_cli_rejects_bad_values():
     assert "error_rate must be in [0, 1]" in result.stderr
 
 
-def test_the_server_prints_no_warning_when_it_starts_and_serves():
+def test_the_server_prints_no_warning_when_it_starts_and_serves(monkeypatch):
     """A student who starts the server sees its URL, nothing else (aiohttp once warned here:
-    "Changing state of started or joined application is deprecated")."""
+    "Changing state of started or joined application is deprecated"). Every warning is shown
+    here, those Python hides by default (DeprecationWarning, ResourceWarning) included."""
+    monkeypatch.setenv("PYTHONWARNINGS", "always")
     server = LabServer(LabConfig())
     try:
         with requests.Session() as session:

@@ -110,8 +110,9 @@ def test_a_plain_server_has_no_token():
 
 def test_the_cli_prints_its_token_under_its_url_for_curl():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "helpers.server"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+        [sys.executable, "-W", "always", "-m", "helpers.server"],  # every warning shown, hidden ones too
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
     try:
         url = proc.stdout.readline().strip()
         line = proc.stdout.readline().strip()
