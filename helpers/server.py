@@ -697,22 +697,23 @@ async def _stop_heartbeat(app: web.Application) -> None:
 
 class _Gate(asyncio.Protocol):
     """aiohttp's protocol for one connection, behind a gate that first asks whose it is
-    (:meth:`Counters.connect`) and closes it at once if it must be refused."""
+    (:meth:`Counters.connect`): made by ``factory`` if the connection is let in, never if it is
+    closed at once (another user's flood costs no more than that)."""
 
-    __slots__ = ("_inner", "_counters", "_open")
+    __slots__ = ("_factory", "_counters", "_inner")
 
-    def __init__(self, inner: asyncio.Protocol, counters: Counters) -> None:
-        self._inner, self._counters, self._open = inner, counters, False
+    def __init__(self, factory, counters: Counters) -> None:
+        self._factory, self._counters, self._inner = factory, counters, None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if self._counters.connect(transport):
-            self._open = True
+            self._inner = self._factory()
             self._inner.connection_made(transport)
         else:
             transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._open:
+        if self._inner is not None:
             self._inner.connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -769,7 +770,7 @@ async def serve(
     counters.live = protocol_factory  # not app state: the app is frozen once set up
 
     def counting_factory():
-        return _Gate(protocol_factory(), counters)
+        return _Gate(protocol_factory, counters)
 
     sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET)
     if os.name != "nt":
