@@ -116,6 +116,16 @@ def _digest(python: str) -> str:
     return h.hexdigest()
 
 
+def up_to_date(layout: Layout, python: str = "/usr/bin/python3") -> bool:
+    """Whether the shared environment under ``layout`` was installed, with ``python``, from the
+    course files as they are now (requirements, helpers, settings): then :func:`install` does nothing."""
+    stamp = layout.prefix / "installed.json"
+    try:
+        return json.loads(stamp.read_text(encoding="utf-8")).get("digest") == _digest(python)
+    except (OSError, ValueError):
+        return False
+
+
 def install(layout: Layout = Layout(), python: str = "/usr/bin/python3", quiet: bool = True) -> Layout:
     """Make the shared environment and the proxy under ``layout.prefix``; quick when up to date.
 
@@ -128,10 +138,9 @@ def install(layout: Layout = Layout(), python: str = "/usr/bin/python3", quiet: 
             f"{python} cannot be run by every user (is it under /root?): the students' kernels run "
             "it. Give --python a system Python, such as /usr/bin/python3."
         )
-    stamp = layout.prefix / "installed.json"
-    digest = _digest(python)
-    if stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")).get("digest") == digest:
+    if up_to_date(layout, python):
         return layout
+    stamp, digest = layout.prefix / "installed.json", _digest(python)
     layout.prefix.mkdir(parents=True, exist_ok=True)
     os.chmod(layout.prefix, 0o755)
     q = ["--quiet"] if quiet else []
@@ -371,10 +380,13 @@ def main(argv=None) -> int:
     parser.add_argument("--password", default=None, help="the class password (default: a new random one)")
     args = parser.parse_args(argv)
     layout = Layout(Path(args.prefix))
-    print(f"Installing the shared environment in {layout.env} (the first time takes a few minutes)...")
-    install(layout, args.python)
-    if args.command == "install":
+    if up_to_date(layout, args.python):
+        print(f"The shared environment in {layout.env} is up to date.")
+    else:
+        print(f"Installing the shared environment in {layout.env} (the first time takes a few minutes)...")
+        install(layout, args.python)
         print("Installed.")
+    if args.command == "install":
         return 0
     names = add_students(student_names(args.students))
     hub = Hub(
