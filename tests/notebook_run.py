@@ -75,7 +75,9 @@ def run_twice(
     EXECUTED.mkdir(parents=True, exist_ok=True)
     executed = copy.deepcopy(doubled)
     executed.cells = doubled.cells[: len(nb.cells)]
-    nbformat.write(executed, EXECUTED / path.name)
+    partial = EXECUTED / f"{path.stem}.{os.getpid()}.tmp"
+    nbformat.write(executed, partial)
+    partial.replace(EXECUTED / path.name)  # atomic: CI runs two Python versions' suites at once
     # The first pass is a fresh-kernel run from the top: the decks (`make slides`, the browser
     # tests) can use it rather than executing the notebook once more.
     slides.store_executed(path, copy.deepcopy(executed))
