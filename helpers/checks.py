@@ -533,8 +533,9 @@ def not_judged(fb: Feedback, measured: str, stall) -> bool:
     if foreign:
         users = ", ".join(stall.get("foreign_users") or []) or "another user"
         why = (
-            f"another user's processes ({users}) sent {stall['foreign_requests']} requests to your lab "
-            "server during the run; they are not counted, but they cost it time"
+            f"another user's processes ({users}) opened {stall['foreign_connections']} connections and sent "
+            f"{stall['foreign_requests']} requests to your lab server during the run; they are not counted, "
+            "but they cost it time"
         )
     else:
         why = (

@@ -62,13 +62,18 @@ def test_no_token_gets_401_with_a_plain_message_and_changes_nothing(own):
     assert stats["control_refused"] == 2
 
 
-@pytest.mark.parametrize("header", ["Bearer " + "x" * 43, "Bearer", "Basic dXNlcjpwYXNz", "bearer  "])
-def test_a_wrong_or_malformed_token_is_refused(own, header):
+@pytest.mark.parametrize(
+    ("header", "status", "says"),
+    [
+        ("Bearer " + "x" * 43, 403, "not this lab server's token"),
+        ("Bearer", 401, "Authorization: Bearer <token>"),
+        ("bearer  ", 401, "Authorization: Bearer <token>"),
+        ("Basic dXNlcjpwYXNz", 401, "Authorization: Bearer <token>"),
+    ],
+)
+def test_a_wrong_or_malformed_token_is_refused(own, header, status, says):
     answer = requests.post(f"{own.url}/stats/reset", headers={"Authorization": header}, timeout=10)
-    if header.split()[1:] and header.lower().startswith("bearer"):
-        assert answer.status_code == 403 and "not this lab server's token" in answer.text
-    else:
-        assert answer.status_code == 401 and "Authorization: Bearer <token>" in answer.text
+    assert answer.status_code == status and says in answer.text
 
 
 def test_the_right_token_in_any_case_of_bearer_answers(own):
@@ -281,10 +286,8 @@ def test_the_checks_do_not_judge_time_while_another_user_sent_requests():
     )
     fb = checks.Feedback("t").ok("all 100 answers, in order")
     assert checks.check_time(fb, 9.0, 1.0, stall=stats)
-    assert (
-        fb.status == "passed"
-        and "not judged: another user's processes (b (uid 7)) sent 120 requests" in fb.text
-    )
+    assert fb.status == "passed"
+    assert "not judged: another user's processes (b (uid 7)) opened 3 connections and sent 120" in fb.text
     fb = checks.Feedback("t")
     assert not checks.check_time(
         fb, 9.0, 1.0, stall={**stats, "foreign_requests": 0, "foreign_connections": 0}
