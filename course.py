@@ -289,7 +289,7 @@ COMMANDS = {
     "lab": "set up, then start JupyterLab on the course home (options: --ip, --port, --token)",
     "test": "set up, then the whole test suite; pytest's options may follow (e.g. -k browser -x)",
     "reliability": "set up, then the slow evidence runs (kernel kills, seeded faults, offline)",
-    "slides": "offline reveal.js decks in build/slides/ (options of helpers.slides may follow)",
+    "slides": "offline reveal.js decks in build/slides/ (options of helpers.tooling.slides may follow)",
     "html": "the executed reading edition in build/html/",
     "bench": "the benchmark: every approach side by side (e.g. --quick); JSON in build/bench.json",
     "figure": "the benchmark, and the README's picture drawn from it",
@@ -357,14 +357,14 @@ def main(argv=None):
     if command == "reliability":
         return run([py, "-m", "pytest", "-m", "reliability"] + args, final=True)
     if command in ("slides", "html"):
-        return run([py, "-m", "helpers.slides", command] + args, final=True)
+        return run([py, "-m", "helpers.tooling.slides", command] + args, final=True)
     if command in ("bench", "figure"):
         bench = [py, "-m", "helpers.bench", "--json", Path("build", "bench.json")]
         if command == "figure":
             bench += ["--figure", Path("notebooks", "figures", "showdown.png")]
         return run(bench + args, final=True)
     if command == "nav":
-        return run([py, "-m", "helpers.nav"] + args, final=True)
+        return run([py, "-m", "helpers.tooling.nav"] + args, final=True)
     if command == "classroom":
         what = args[0] if args else ""
         if what == "test":  # the hub, nbgitpuller and nbgrader, with real Unix users

@@ -11,7 +11,7 @@ import nbformat
 import psutil
 from nbclient import NotebookClient
 
-from helpers import slides
+from helpers.tooling import slides
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import bench, nav, slides
+from helpers import bench
 from helpers.cpu import crunch, iterations_for
 from helpers.friendly import RunCellsAbove
 from helpers.loops import captured_log
@@ -27,6 +27,7 @@ from helpers.plots import plot_comparison, plot_scaling, plot_timeline
 from helpers.scripts import ScriptRun, run_script
 from helpers.spans import Span, SpanRecorder
 from helpers.timing import Timing, format_seconds, measure, measure_async
+from helpers.tooling import nav, slides
 from helpers.tracing import trace_loop_idle
 
 NAN, INF = math.nan, math.inf
@@ -463,7 +464,7 @@ ROWS = [
         "asyncio",
         1000,
     ),
-    # --- helpers.nav ---
+    # --- helpers.tooling.nav ---
     case(TypeError, r"folder must be a path \(a str or pathlib.Path\), got None", nav.notebooks, None),
     case(
         ValueError,
@@ -638,7 +639,7 @@ ROWS = [
         _command_line(bench.main),
         "--quick",
     ),
-    # --- helpers.slides (argument checks only: nothing is built) ---
+    # --- helpers.tooling.slides (argument checks only: nothing is built) ---
     case(ValueError, r"kind must be 'slides' or 'html', not 'pdf'", slides.render, NB, "pdf"),
     case(
         TypeError, r"nb must be a notebook \(nbformat.NotebookNode\), got None", slides.render, None, "html"
@@ -785,8 +786,8 @@ def tripwires(monkeypatch):
     for target in (
         "helpers.bench.LabServer",
         "helpers.cpu._time_crunch",
-        "helpers.slides._execute",
-        "helpers.slides._build",
+        "helpers.tooling.slides._execute",
+        "helpers.tooling.slides._build",
         "shutil.copytree",
         "subprocess.run",  # run_script, bench.idle_rss_kib, slides.vendor
     ):

@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import nav, slides
+from helpers.tooling import nav, slides
 from tests.lab_process import make_lab
 from tests.notebook_run import FORBIDDEN, NOTEBOOKS, ROOT
 
@@ -230,9 +230,9 @@ def test_speaker_view_shows_the_notes(built, offline):
 
 
 def test_command_line_builds_and_screenshots_a_deck(built, tmp_path):
-    """`python -m helpers.slides slides NOTEBOOK --out DIR` (what `make slides` runs), then `screenshots`."""
+    """`python -m helpers.tooling.slides slides NOTEBOOK --out DIR` (`make slides`), then `screenshots`."""
     path = PATHS[0]  # executed by the `built` fixture: the cache makes this quick
-    command = [sys.executable, "-m", "helpers.slides"]
+    command = [sys.executable, "-m", "helpers.tooling.slides"]
     result = subprocess.run(
         [*command, "slides", str(path), "--out", str(tmp_path / "slides")],
         cwd=ROOT,

@@ -123,7 +123,7 @@ def test_each_command_runs_what_its_help_says(recorded):
     assert recorded == [
         ["py", "-m", "pytest", "-k", "x", "-q"],
         ["py", "-m", "pytest", "-m", "reliability"],
-        ["py", "-m", "helpers.nav"],
+        ["py", "-m", "helpers.tooling.nav"],
         ["py", "-m", "helpers.bench", "--json", str(Path("build", "bench.json")), "--quick"],
         ["py", "-m", "helpers.bench", "--json", str(Path("build", "bench.json")), "--figure",
          str(Path("notebooks", "figures", "showdown.png"))],

@@ -8,7 +8,8 @@ import re
 import nbformat
 import pytest
 
-from helpers import checks, nav
+from helpers import checks
+from helpers.tooling import nav
 from tests.notebook_run import NOTEBOOKS
 
 PATHS = nav.notebooks(NOTEBOOKS)

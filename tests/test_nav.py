@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers import nav
+from helpers.tooling import nav
 
 
 def _write(folder, name, title, promise, toc=False):

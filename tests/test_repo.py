@@ -9,7 +9,7 @@ import sys
 import nbformat
 import pytest
 
-from helpers import nav
+from helpers.tooling import nav
 from tests.notebook_run import NOTEBOOKS, ROOT
 
 PATHS = nav.notebooks(NOTEBOOKS)

@@ -1,4 +1,4 @@
-"""helpers.slides without a browser: offline templates, vendored reveal.js, notebook preparation.
+"""helpers.tooling.slides without a browser: offline templates, vendored reveal.js, notebook preparation.
 
 The decks and pages themselves are opened in Chromium by tests/test_browser.py.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import nav, slides
+from helpers.tooling import nav, slides
 from tests.notebook_run import NOTEBOOKS, ROOT
 
 # A 1x1 PNG: enough for an image output.
@@ -216,7 +216,7 @@ def test_no_notebook_needs_mathjax():
                 found = math.search(cell.source)
                 assert not found, (
                     f"{path.name} cell {i} uses TeX math ({found.group()!r}): vendor MathJax in "
-                    "helpers/static and load it in helpers/slides.py, or write it without math"
+                    "helpers/static and load it in helpers/tooling/slides.py, or write it without math"
                 )
 
 
@@ -238,7 +238,7 @@ def test_make_has_slides_and_html_targets(monkeypatch):
     makefile = (ROOT / "Makefile").read_text()
     for target in ("slides", "html"):
         assert re.search(rf"^{target}:\n\t@\$\(COURSE\) {target} \$\(SLIDES_ARGS\)$", makefile, re.M), target
-    # ... and course.py runs helpers.slides for them, with what follows on its command line
+    # ... and course.py runs helpers.tooling.slides for them, with what follows on its command line
     import course
 
     ran = []
@@ -246,12 +246,14 @@ def test_make_has_slides_and_html_targets(monkeypatch):
     monkeypatch.setattr(course, "run", lambda argv, final=False: ran.append([str(a) for a in argv]) or 0)
     for target in ("slides", "html"):
         assert course.main([target, "--jobs", "2"]) == 0
-    assert ran == [["py", "-m", "helpers.slides", target, "--jobs", "2"] for target in ("slides", "html")]
+    assert ran == [
+        ["py", "-m", "helpers.tooling.slides", target, "--jobs", "2"] for target in ("slides", "html")
+    ]
 
 
 def test_command_line_help():
     result = subprocess.run(
-        [sys.executable, "-m", "helpers.slides", "--help"],
+        [sys.executable, "-m", "helpers.tooling.slides", "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -11,7 +11,7 @@ import re
 import nbformat
 import pytest
 
-from helpers import nav
+from helpers.tooling import nav
 from tests.notebook_run import NOTEBOOKS
 from tests.reliability.kernel import Kernel
 

@@ -6,8 +6,8 @@ at its bottom (``< previous | contents | next >``), and the home notebook
 The titles come from each notebook's first ``# `` heading, the one-line
 promise from the line that follows it.
 
-    python -m helpers.nav            # rewrite the cells
-    python -m helpers.nav --check    # exit 1 and name the stale notebooks
+    python -m helpers.tooling.nav            # rewrite the cells
+    python -m helpers.tooling.nav --check    # exit 1 and name the stale notebooks
 
 Generated cells carry the tag ``nav`` (or ``toc``) and ``slide_type: skip``.
 """
@@ -24,7 +24,7 @@ import nbformat
 
 from helpers._validate import check_argv, check_bool, check_int, check_mapping, check_path, check_str, got
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
 NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 
 
@@ -154,14 +154,19 @@ def run(folder: Path = NOTEBOOKS, check: bool = False) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.nav", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.tooling.nav", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if any cell is stale")
     args = parser.parse_args(check_argv(argv))
     stale = run(check=args.check)
     for path in stale:
         print(f"{'stale' if args.check else 'updated'}: {path.name}")
     if args.check and stale:
-        print("Run `python -m helpers.nav` (or `make nav`) to regenerate the navigation.", file=sys.stderr)
+        print(
+            "Run `python -m helpers.tooling.nav` (or `make nav`) to regenerate the navigation.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

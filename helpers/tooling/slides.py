@@ -1,8 +1,8 @@
 """Build the course's reveal.js decks and its reading edition (executed HTML pages), offline.
 
-    python -m helpers.slides slides [NOTEBOOK ...]   # build/slides/NN_slug.slides.html + reveal.js/
-    python -m helpers.slides html [NOTEBOOK ...]     # build/html/NN_slug.html + index.html
-    python -m helpers.slides vendor                  # maintainers: re-fetch the pinned reveal.js (npm)
+    python -m helpers.tooling.slides slides [NOTEBOOK ...]  # build/slides/NN_slug.slides.html + reveal.js/
+    python -m helpers.tooling.slides html [NOTEBOOK ...]    # build/html/NN_slug.html + index.html
+    python -m helpers.tooling.slides vendor                  # maintainers: re-fetch reveal.js (npm)
 
 Both builds start from the **executed** notebook: each ``notebooks/NN_*.ipynb``
 is run once in a fresh kernel (cwd ``notebooks/``) and the result is cached
@@ -57,15 +57,15 @@ from helpers._validate import (
     cli_int,
     got,
 )
-from helpers.nav import NOTEBOOKS, notebooks, read_entry
+from helpers.tooling.nav import NOTEBOOKS, notebooks, read_entry
 
 ROOT = NOTEBOOKS.parent
 BUILD = ROOT / "build"
 CACHE = BUILD / "cache"
 SLIDES = BUILD / "slides"
 HTML = BUILD / "html"
-STATIC = Path(__file__).resolve().parent / "static"
-HELPERS = Path(__file__).resolve().parent
+STATIC = Path(__file__).resolve().parent.parent / "static"
+HELPERS = Path(__file__).resolve().parent.parent
 
 # reveal.js, vendored: `npm pack reveal.js@REVEAL_VERSION`, only the files the decks load.
 REVEAL_VERSION = "4.6.1"
@@ -180,7 +180,7 @@ SLIDES_CSS = """
 
 # When a slide is taller than the canvas: shrink its figures first (down to half the height), then
 # the whole slide (down to 85 %: smaller is unreadable); what still does not fit scrolls (mouse wheel).
-# `python -m helpers.slides screenshots` names the slides that scroll: split them with a subslide.
+# `python -m helpers.tooling.slides screenshots` names the slides that scroll: split them with a subslide.
 FIT_JS = """
 function courseFit(slide) {
   if (!slide || slide.classList.contains("stack")) return;
@@ -718,7 +718,9 @@ def screenshots(decks: Sequence[Path], out: Path, log: Callable[[str], None] = p
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.slides", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.tooling.slides", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("what", choices=("slides", "html", "screenshots", "vendor"), help="what to build")
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebooks/NN_*.ipynb")
     parser.add_argument("--out", type=Path, help="output folder (default: build/slides or build/html)")
