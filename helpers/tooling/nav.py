@@ -26,6 +26,7 @@ from helpers._validate import check_argv, check_bool, check_int, check_mapping, 
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent.parent / "notebooks"
 NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
+CONTENTS = {"en": "Contents", "ko": "목차"}  # the contents heading, and the anchor links point to it
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,11 @@ def notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
 def read_entry(path: Path) -> Entry:
     """Title (first ``# `` heading) and promise (the next non-empty line) of a notebook."""
     path = check_path("path", path)
-    nb = nbformat.read(path, as_version=4)
+    return entry_of(nbformat.read(path, as_version=4), path)
+
+
+def entry_of(nb, path: Path) -> Entry:
+    """Title and promise of the notebook ``nb`` (read from ``path``, or built in memory for it)."""
     for cell in nb.cells:
         if cell.cell_type != "markdown" or _tag(cell) in ("nav", "toc"):
             continue
@@ -72,20 +77,21 @@ def _tag(cell) -> str | None:
     return None
 
 
-def _nav_source(entries: list[Entry], i: int) -> str:
+def _nav_source(entries: list[Entry], i: int, language: str = "en") -> str:
     home = entries[0].path.name
+    contents = CONTENTS[language]
     parts = []
     if i > 0:
         parts.append(f"[&larr; {entries[i - 1].title}]({entries[i - 1].path.name})")
     if i != 0:
-        parts.append(f"[Contents]({home}#Contents)")
+        parts.append(f"[{contents}]({home}#{contents})")
     if i + 1 < len(entries):
         parts.append(f"[{entries[i + 1].title} &rarr;]({entries[i + 1].path.name})")
     return " | ".join(parts)
 
 
-def _toc_source(entries: list[Entry]) -> str:
-    lines = ["## Contents", ""]
+def _toc_source(entries: list[Entry], language: str = "en") -> str:
+    lines = [f"## {CONTENTS[language]}", ""]
     for entry in entries:
         number = entry.path.name[:2]
         title = re.sub(rf"^{number}\s*[·.:-]\s*", "", entry.title)  # "01 · The for-loop" -> "The for-loop"
@@ -101,11 +107,14 @@ def _cell(source: str, tag: str, cell_id: str):
     return cell
 
 
-def updated(nb, entries: list[Entry], i: int):
+def updated(nb, entries: list[Entry], i: int, language: str = "en"):
     """A copy of ``nb`` with fresh navigation (and, for the home notebook, contents).
 
-    ``entries`` are those of every course notebook, in order; ``nb`` is the one at index ``i``.
+    ``entries`` are those of every course notebook, in order; ``nb`` is the one at index ``i``;
+    ``language`` ("en" or "ko") names the contents.
     """
+    if language not in CONTENTS:
+        raise ValueError(f"language must be one of {sorted(CONTENTS)}, got {language!r}")
     check_mapping("nb", nb, "a notebook (nbformat.NotebookNode)")
     if not isinstance(entries, list | tuple) or not all(isinstance(e, Entry) for e in entries):
         raise TypeError(f"entries must be a list of Entry (from read_entry), got {got(entries)}")
@@ -115,14 +124,14 @@ def updated(nb, entries: list[Entry], i: int):
     nb = nbformat.from_dict(nb)
     body = [c for c in nb.cells if _tag(c) != "nav"]
     if i == 0:
-        toc = _toc_source(entries)
+        toc = _toc_source(entries, language)
         found = False
         for cell in body:
             if _tag(cell) == "toc":
                 cell.source, found = toc, True
         if not found:
             raise ValueError(f"{entries[0].path.name}: add a markdown cell tagged 'toc' for the contents")
-    nav = _nav_source(entries, i)
+    nav = _nav_source(entries, i, language)
     nb.cells = [_cell(nav, "nav", "nav-top"), *body, _cell(nav, "nav", "nav-bottom")]
     return nb
 

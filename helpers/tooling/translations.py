@@ -1,0 +1,404 @@
+"""The Korean edition: gettext catalogs from the English notebooks, Korean notebooks from them.
+
+    python -m helpers.tooling.translations            # update the catalogs, rebuild notebooks/ko/
+    python -m helpers.tooling.translations --check    # change nothing; exit 1 naming what is stale
+    python -m helpers.tooling.translations --stats    # messages per notebook, translated or not
+
+The English notebooks are the source. Each ``notebooks/NN_slug.ipynb`` has a catalog
+``notebooks/locale/ko/LC_MESSAGES/NN_slug.po`` (read and written with Babel) holding:
+
+- one message per **paragraph** of every markdown cell (paragraphs are separated by blank
+  lines; a fenced code block stays whole);
+- one message per **comment** of a code cell (``# ...``, the ``#`` included);
+- one message per **string literal** of a code cell that reads as prose (it has a space and
+  a word): its Python source, quotes and ``f`` prefix included, so that a translation is
+  itself a literal, with the same ``{expressions}``.
+
+``notebooks/ko/NN_slug.ipynb`` is built from the English notebook by replacing each of
+those with its translation; everything else (code, cell ids, tags, slide metadata) is the
+English notebook's. Links that leave the notebooks folder gain a ``../``; the navigation and
+contents cells are generated in Korean by :mod:`helpers.tooling.nav`.
+
+When an English paragraph changes, the update marks its message fuzzy (with the old
+translation and the previous English) or adds it untranslated; :func:`problems` names each
+such message with its notebook and cell, and the tests fail until a translator fixes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import datetime as dt
+import io
+import re
+import sys
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+from helpers._validate import check_argv
+from helpers.tooling import nav
+
+NOTEBOOKS = nav.NOTEBOOKS
+LOCALE = NOTEBOOKS / "locale"
+LANGUAGES = ("ko",)
+PROJECT = "From the for-loop to the event loop"
+_FIXED_DATE = dt.datetime(2026, 12, 6, 0, 0, tzinfo=dt.timezone.utc)
+_LETTERS = re.compile(r"[A-Za-z]{2}")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_TOOL_COMMENT = re.compile(r"^#\s*(noqa|type:|fmt:|pragma|ruff:)")
+_LINK = re.compile(r"(\]\(|\b(?:src|href)=[\"'])([^)\"'\s]+)")
+
+
+def has_hangul(text: str) -> bool:
+    """True if ``text`` holds at least one Hangul syllable."""
+    return bool(_HANGUL.search(text))
+
+
+# --------------------------------------------------------------------------------------------
+# What is translated
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One translatable piece of a notebook: its English text, cell and kind."""
+
+    msgid: str
+    cell_id: str
+    kind: str  # "markdown", "comment" or "string"
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of a markdown text: blocks between blank lines, fenced code kept whole."""
+    blocks: list[str] = []
+    current: list[str] = []
+    fence = None
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        if fence:
+            current.append(line)
+            if stripped.startswith(fence):
+                fence = None
+            continue
+        if stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+            current.append(line)
+            continue
+        if not line.strip():
+            if current:
+                blocks.append("\n".join(current))
+                current = []
+            continue
+        current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def _translatable(text: str) -> bool:
+    return bool(_LETTERS.search(text))
+
+
+def _prose(value: str) -> bool:
+    """A string a reader reads: a space and a word (not a key, a URL or a path)."""
+    return " " in value.strip() and _translatable(value) and "://" not in value
+
+
+def _string_value(node) -> str:
+    if isinstance(node, ast.Constant):
+        return node.value
+    return "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+
+
+def _parse(source: str):
+    flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    return compile(source, "<cell>", "exec", flags=flags, dont_inherit=True)
+
+
+def _offsets(source: str) -> list[int]:
+    """Character offset of the start of each line (1-based line numbers: index 0 is unused)."""
+    starts, total = [0, 0], 0
+    for line in source.splitlines(keepends=True):
+        total += len(line)
+        starts.append(total)
+    return starts
+
+
+def _code_spans(source: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) character spans of the translatable comments and strings of a cell."""
+    starts = _offsets(source)
+    lines = source.splitlines(keepends=True)
+    spans = []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT and _translatable(tok.string) and not _TOOL_COMMENT.match(tok.string):
+            (r0, c0), (r1, c1) = tok.start, tok.end
+            spans.append((starts[r0] + c0, starts[r1] + c1, "comment"))
+
+    def char_col(row: int, byte_col: int) -> int:
+        return len(lines[row - 1].encode()[:byte_col].decode())
+
+    def visit(node) -> None:
+        if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            if _prose(_string_value(node)):
+                start = starts[node.lineno] + char_col(node.lineno, node.col_offset)
+                end = starts[node.end_lineno] + char_col(node.end_lineno, node.end_col_offset)
+                spans.append((start, end, "string"))
+            return  # never the constants inside an f-string
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(_parse(source))
+    return sorted(spans)
+
+
+def _generated(cell) -> bool:
+    return bool({"nav", "toc"} & set(cell.get("metadata", {}).get("tags", [])))
+
+
+def units(nb) -> list[Unit]:
+    """Every translatable piece of an English notebook, in order."""
+    found = []
+    for cell in nb.cells:
+        if _generated(cell):
+            continue
+        if cell.cell_type == "markdown":
+            found += [Unit(p, cell.id, "markdown") for p in paragraphs(cell.source) if _translatable(p)]
+        elif cell.cell_type == "code":
+            found += [Unit(cell.source[a:b], cell.id, kind) for a, b, kind in _code_spans(cell.source)]
+    return found
+
+
+_HOW = {
+    "markdown": "markdown. Keep links' targets, `code`, **bold** markers and the line structure of lists.",
+    "comment": "a code comment: keep the leading '#'.",
+    "string": "a Python string literal: keep its quotes, prefix and every {expression} as they are.",
+}
+
+
+def template(path: Path) -> Catalog:
+    """The catalog of an English notebook's messages, untranslated."""
+    nb = nbformat.read(path, as_version=4)
+    catalog = _new_catalog("ko")
+    for unit in units(nb):
+        where = f"{path.name}#{unit.cell_id}"
+        message = catalog.get(unit.msgid)
+        if message is None:
+            catalog.add(unit.msgid, locations=[(where, None)], auto_comments=[_HOW[unit.kind]])
+        elif (where, None) not in message.locations:
+            message.locations.append((where, None))
+    return catalog
+
+
+def _new_catalog(language: str) -> Catalog:
+    return Catalog(
+        locale=language,
+        project=PROJECT,
+        version="1",
+        copyright_holder="the course's authors",
+        msgid_bugs_address="https://github.com/ (the course's issue tracker)",
+        creation_date=_FIXED_DATE,
+        revision_date=_FIXED_DATE,
+        last_translator="the course's translators",
+        language_team=f"{language} <the course's issue tracker>",
+        charset="utf-8",
+        fuzzy=False,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Catalogs
+
+
+def catalog_path(path: Path, language: str = "ko") -> Path:
+    """Where the catalog of an English notebook lives."""
+    return LOCALE / language / "LC_MESSAGES" / (path.stem + ".po")
+
+
+def read_catalog(path: Path) -> Catalog:
+    with open(path, "rb") as f:
+        return read_po(f, abort_invalid=True)
+
+
+def updated_catalog(path: Path, language: str = "ko") -> Catalog:
+    """The catalog of ``path`` (an English notebook) brought up to date with its text, in memory.
+
+    Unchanged messages keep their translation; changed ones become fuzzy (old translation,
+    previous English kept); new ones are untranslated; those no longer in the notebook go.
+    """
+    where = catalog_path(path, language)
+    catalog = read_catalog(where) if where.exists() else _new_catalog(language)
+    catalog.update(template(path), no_fuzzy_matching=False, update_header_comment=False, update_creation_date=False)
+    for key in list(catalog.obsolete):
+        del catalog.obsolete[key]
+    return catalog
+
+
+def po_text(catalog: Catalog) -> bytes:
+    out = io.BytesIO()
+    write_po(out, catalog, width=100, ignore_obsolete=True, include_previous=True, sort_output=False)
+    return out.getvalue()
+
+
+def _translations(catalog: Catalog) -> dict[str, str]:
+    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+
+
+# --------------------------------------------------------------------------------------------
+# Building a translated notebook
+
+
+def _relink(text: str, notebook_names: set[str]) -> str:
+    """Relative links that leave the notebooks folder gain ``../`` (the edition is one level down)."""
+
+    def fix(match: re.Match) -> str:
+        opener, target = match.groups()
+        path = target.split("#", 1)[0]
+        if not path or re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("/"):
+            return match.group(0)
+        if path in notebook_names:
+            return match.group(0)
+        return opener + "../" + target
+
+    return _LINK.sub(fix, text)
+
+
+def translated_markdown(source: str, words: dict[str, str], notebook_names: set[str]) -> str:
+    parts = [words.get(p, p) if _translatable(p) else p for p in paragraphs(source)]
+    return _relink("\n\n".join(parts), notebook_names)
+
+
+def translated_code(source: str, words: dict[str, str]) -> str:
+    for start, end, _kind in reversed(_code_spans(source)):
+        english = source[start:end]
+        source = source[:start] + words.get(english, english) + source[end:]
+    return source
+
+
+def build(path: Path, catalog: Catalog, notebook_names: set[str]):
+    """The translated notebook of ``path`` (navigation not yet generated)."""
+    nb = nbformat.read(path, as_version=4)
+    words = _translations(catalog)
+    for cell in nb.cells:
+        if _generated(cell):
+            continue
+        if cell.cell_type == "markdown":
+            cell.source = translated_markdown(cell.source, words, notebook_names)
+        elif cell.cell_type == "code":
+            cell.source = translated_code(cell.source, words)
+    return nb
+
+
+def edition(language: str = "ko") -> dict[Path, tuple[Catalog, object]]:
+    """Every English notebook's updated catalog and translated notebook (with navigation), in memory."""
+    paths = nav.notebooks(NOTEBOOKS)
+    names = {p.name for p in paths}
+    folder = NOTEBOOKS / language
+    built = {}
+    for path in paths:
+        catalog = updated_catalog(path, language)
+        built[path] = (catalog, build(path, catalog, names))
+    entries = [nav.entry_of(nb, folder / path.name) for path, (_, nb) in built.items()]
+    for i, (path, (catalog, nb)) in enumerate(built.items()):
+        built[path] = (catalog, nav.updated(nb, entries, i, language=language))
+    return built
+
+
+def _notebook_text(nb) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Checks and reports
+
+
+def problems(language: str = "ko") -> list[str]:
+    """What is not translated or not built: one line per message or notebook, naming the cell."""
+    found = []
+    for path, (catalog, nb) in edition(language).items():
+        where = catalog_path(path, language).relative_to(NOTEBOOKS.parent)
+        for message in catalog:
+            if not message.id or (message.string and not message.fuzzy):
+                continue
+            state = "fuzzy (the English changed)" if message.fuzzy else "untranslated"
+            cells = ", ".join(loc.split("#", 1)[1] for loc, _ in message.locations)
+            english = " ".join(message.id.split())
+            english = english if len(english) <= 70 else english[:67] + "..."
+            found.append(f"{path.name}, cell {cells}: {state} in {where}: {english!r}")
+        target = NOTEBOOKS / language / path.name
+        if not target.exists():
+            found.append(f"{target.relative_to(NOTEBOOKS.parent)}: missing (run `make translations`)")
+        elif target.read_text(encoding="utf-8") != _notebook_text(nb):
+            found.append(
+                f"{target.relative_to(NOTEBOOKS.parent)}: older than {path.name} or its catalog "
+                "(run `make translations`)"
+            )
+    return found
+
+
+def counts(language: str = "ko") -> dict[str, dict[str, int]]:
+    """Messages per notebook: total, translated, fuzzy, untranslated."""
+    result = {}
+    for path, (catalog, _nb) in edition(language).items():
+        messages = [m for m in catalog if m.id]
+        fuzzy = sum(1 for m in messages if m.fuzzy)
+        done = sum(1 for m in messages if m.string and not m.fuzzy)
+        result[path.name] = {
+            "messages": len(messages),
+            "translated": done,
+            "fuzzy": fuzzy,
+            "untranslated": len(messages) - done - fuzzy,
+        }
+    return result
+
+
+def write(language: str = "ko") -> list[Path]:
+    """Update every catalog and rebuild every translated notebook; return the files changed."""
+    changed = []
+    (NOTEBOOKS / language).mkdir(exist_ok=True)
+    for path, (catalog, nb) in edition(language).items():
+        for target, data in (
+            (catalog_path(path, language), po_text(catalog)),
+            (NOTEBOOKS / language / path.name, _notebook_text(nb).encode()),
+        ):
+            if not target.exists() or target.read_bytes() != data:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+                changed.append(target)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.tooling.translations", description=__doc__.splitlines()[0]
+    )
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--check", action="store_true", help="change nothing; exit 1 naming what is stale")
+    group.add_argument("--stats", action="store_true", help="messages per notebook: translated, fuzzy, untranslated")
+    args = parser.parse_args(check_argv(argv))
+    if args.stats:
+        for name, row in counts().items():
+            print(f"{name:32} " + "  ".join(f"{k} {v:4}" for k, v in row.items()))
+        return 0
+    if not args.check:
+        for target in write():
+            print(f"updated: {target.relative_to(NOTEBOOKS.parent)}")
+    found = problems()
+    for line in found:
+        print(line, file=sys.stderr)
+    if found:
+        print(
+            f"{len(found)} to fix: translate each message in its catalog (Poedit, or any editor: "
+            "fill msgstr, remove the 'fuzzy' flag), then run `make translations`.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
