@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import copy
 import datetime as dt
 import io
 import re
@@ -48,7 +47,7 @@ NOTEBOOKS = nav.NOTEBOOKS
 LOCALE = NOTEBOOKS / "locale"
 LANGUAGES = ("ko",)
 PROJECT = "From the for-loop to the event loop"
-_FIXED_DATE = dt.datetime(2026, 12, 6, 0, 0, tzinfo=dt.timezone.utc)
+_FIXED_DATE = dt.datetime(2026, 12, 6, 0, 0, tzinfo=dt.UTC)
 _LETTERS = re.compile(r"[A-Za-z]{2}")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _TOOL_COMMENT = re.compile(r"^#\s*(noqa|type:|fmt:|pragma|ruff:)")
@@ -143,7 +142,7 @@ def _code_spans(source: str) -> list[tuple[int, int, str]]:
         return len(lines[row - 1].encode()[:byte_col].decode())
 
     def visit(node) -> None:
-        if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and type(node.value) is str):
             if _prose(_string_value(node)):
                 start = starts[node.lineno] + char_col(node.lineno, node.col_offset)
                 end = starts[node.end_lineno] + char_col(node.end_lineno, node.end_col_offset)
@@ -232,7 +231,9 @@ def updated_catalog(path: Path, language: str = "ko") -> Catalog:
     """
     where = catalog_path(path, language)
     catalog = read_catalog(where) if where.exists() else _new_catalog(language)
-    catalog.update(template(path), no_fuzzy_matching=False, update_header_comment=False, update_creation_date=False)
+    catalog.update(
+        template(path), no_fuzzy_matching=False, update_header_comment=False, update_creation_date=False
+    )
     for key in list(catalog.obsolete):
         del catalog.obsolete[key]
     return catalog
@@ -293,19 +294,77 @@ def build(path: Path, catalog: Catalog, notebook_names: set[str]):
     return nb
 
 
-def edition(language: str = "ko") -> dict[Path, tuple[Catalog, object]]:
-    """Every English notebook's updated catalog and translated notebook (with navigation), in memory."""
+def _selected(paths: list[Path], only: list[str] | None) -> list[Path]:
+    if not only:
+        return paths
+    chosen = [p for p in paths if any(p.name.startswith(prefix) for prefix in only)]
+    if len(chosen) != len(only):
+        raise ValueError(f"only must name notebooks by number or name (e.g. 04), got {only!r}")
+    return chosen
+
+
+def edition(language: str = "ko", only: list[str] | None = None) -> dict[Path, tuple[Catalog, object]]:
+    """Every English notebook's updated catalog and translated notebook (with navigation), in memory.
+
+    ``only`` (e.g. ``["04"]``) builds those notebooks alone; the others' titles, for the
+    navigation, then come from their translated notebooks as they are on disk.
+    """
     paths = nav.notebooks(NOTEBOOKS)
     names = {p.name for p in paths}
     folder = NOTEBOOKS / language
     built = {}
-    for path in paths:
+    for path in _selected(paths, only):
         catalog = updated_catalog(path, language)
         built[path] = (catalog, build(path, catalog, names))
-    entries = [nav.entry_of(nb, folder / path.name) for path, (_, nb) in built.items()]
-    for i, (path, (catalog, nb)) in enumerate(built.items()):
-        built[path] = (catalog, nav.updated(nb, entries, i, language=language))
+    entries = []
+    for path in paths:
+        if path in built:
+            entries.append(nav.entry_of(built[path][1], folder / path.name))
+        else:
+            entries.append(nav.read_entry(folder / path.name if (folder / path.name).exists() else path))
+    for path, (catalog, nb) in built.items():
+        built[path] = (catalog, nav.updated(nb, entries, paths.index(path), language=language))
     return built
+
+
+_MD_TARGET = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _literal_fields(source: str):
+    """The formatted expressions of a string literal's source, or None if it is not one literal."""
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError:
+        return None
+    node = tree.body
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return []
+    if not isinstance(node, ast.JoinedStr):
+        return None
+    return sorted(ast.dump(v) for v in node.values if isinstance(v, ast.FormattedValue))
+
+
+def message_problems(message) -> list[str]:
+    """What is wrong with one translated message (empty if it is fine or not translated yet)."""
+    english, korean = message.id, message.string
+    if not korean or message.fuzzy:
+        return []
+    found = []
+    if english.startswith("#"):
+        if not korean.startswith("#") or "\n" in korean:
+            found.append("a comment's translation must be one line starting with '#'")
+    elif english[:1] in "\"'" or re.match(r"^[rRfFbBuU]{1,2}[\"']", english):
+        fields = _literal_fields(english)
+        if _literal_fields(korean) is None:
+            found.append("the translation must be a Python string literal, as the English is")
+        elif _literal_fields(korean) != fields:
+            found.append("the translation must keep every {expression} of the f-string, unchanged")
+    else:
+        if _MD_TARGET.findall(english) != _MD_TARGET.findall(korean):
+            found.append("the links' targets must stay as they are, in the same order")
+        if not has_hangul(korean) and korean != english:
+            found.append("a changed paragraph must be in Korean")
+    return found
 
 
 def _notebook_text(nb) -> str:
@@ -316,15 +375,19 @@ def _notebook_text(nb) -> str:
 # Checks and reports
 
 
-def problems(language: str = "ko") -> list[str]:
+def problems(language: str = "ko", only: list[str] | None = None) -> list[str]:
     """What is not translated or not built: one line per message or notebook, naming the cell."""
     found = []
-    for path, (catalog, nb) in edition(language).items():
+    for path, (catalog, nb) in edition(language, only).items():
         where = catalog_path(path, language).relative_to(NOTEBOOKS.parent)
         for message in catalog:
-            if not message.id or (message.string and not message.fuzzy):
+            if not message.id:
+                continue
+            wrong = message_problems(message)
+            if message.string and not message.fuzzy and not wrong:
                 continue
             state = "fuzzy (the English changed)" if message.fuzzy else "untranslated"
+            state = "; ".join(wrong) if wrong else state
             cells = ", ".join(loc.split("#", 1)[1] for loc, _ in message.locations)
             english = " ".join(message.id.split())
             english = english if len(english) <= 70 else english[:67] + "..."
@@ -356,11 +419,11 @@ def counts(language: str = "ko") -> dict[str, dict[str, int]]:
     return result
 
 
-def write(language: str = "ko") -> list[Path]:
+def write(language: str = "ko", only: list[str] | None = None) -> list[Path]:
     """Update every catalog and rebuild every translated notebook; return the files changed."""
     changed = []
     (NOTEBOOKS / language).mkdir(exist_ok=True)
-    for path, (catalog, nb) in edition(language).items():
+    for path, (catalog, nb) in edition(language, only).items():
         for target, data in (
             (catalog_path(path, language), po_text(catalog)),
             (NOTEBOOKS / language / path.name, _notebook_text(nb).encode()),
@@ -378,16 +441,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--check", action="store_true", help="change nothing; exit 1 naming what is stale")
-    group.add_argument("--stats", action="store_true", help="messages per notebook: translated, fuzzy, untranslated")
+    group.add_argument("--stats", action="store_true", help="messages per notebook, translated or not")
+    parser.add_argument("only", nargs="*", help="these notebooks only, by number (e.g. 04 05); default: all")
     args = parser.parse_args(check_argv(argv))
+    only = args.only or None
     if args.stats:
         for name, row in counts().items():
             print(f"{name:32} " + "  ".join(f"{k} {v:4}" for k, v in row.items()))
         return 0
     if not args.check:
-        for target in write():
+        for target in write(only=only):
             print(f"updated: {target.relative_to(NOTEBOOKS.parent)}")
-    found = problems()
+    found = problems(only=only)
     for line in found:
         print(line, file=sys.stderr)
     if found:
