@@ -360,7 +360,10 @@ def message_problems(message) -> list[str]:
         elif _literal_fields(korean) != fields:
             found.append("the translation must keep every {expression} of the f-string, unchanged")
     else:
-        if _MD_TARGET.findall(english) != _MD_TARGET.findall(korean):
+        def targets(text: str) -> list[str]:  # an #anchor may follow a translated heading
+            return [t.split("#", 1)[0] for t in _MD_TARGET.findall(text)]
+
+        if targets(english) != targets(korean):
             found.append("the links' targets must stay as they are, in the same order")
         if not has_hangul(korean) and korean != english:
             found.append("a changed paragraph must be in Korean")
