@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from helpers.i18n import N_, _
+
 __all__ = [
     "Attempt",
     "Feedback",
@@ -111,7 +113,7 @@ class Feedback:
         """``"passed"``, ``"failed"`` or ``"not started"``."""
         if self._not_started:
             return NOT_STARTED
-        kinds = {kind for kind, _ in self.lines}
+        kinds = {kind for kind, _unused in self.lines}
         return PASSED if "ok" in kinds and "fail" not in kinds else FAILED
 
     @property
@@ -136,7 +138,9 @@ class Feedback:
         return [(k, t) for k, t in self.lines if not (passed and k == "hint")]
 
     def _verdict(self) -> str:
-        return {PASSED: "✓ passed", FAILED: "✗ not yet", NOT_STARTED: "… not started yet"}[self.status]
+        return {PASSED: _("✓ passed"), FAILED: _("✗ not yet"), NOT_STARTED: _("… not started yet")}[
+            self.status
+        ]
 
     def __str__(self) -> str:
         head = f"{self.title}: {self._verdict()}"
@@ -178,11 +182,12 @@ class Attempt:
     def describe(self, timeout: float | None = None) -> str:
         """One line saying what went wrong, e.g. ``raised KeyError: 'x' (line 3, in fetch)``."""
         if self.timed_out:
-            limit = f" within {timeout:g} s" if timeout else ""
-            return f"did not finish{limit}"
+            return (
+                _("did not finish within {timeout:g} s", timeout=timeout) if timeout else _("did not finish")
+            )
         if self.error is not None:
-            return "raised " + describe_error(self.error)
-        return "finished"
+            return _("raised {error}", error=describe_error(self.error))
+        return _("finished")
 
 
 def _user_frame(exc: BaseException):
@@ -204,7 +209,7 @@ def describe_error(exc: BaseException) -> str:
     text = type(exc).__name__ + (f": {message[0]}" if message else "")
     frame = _user_frame(exc)
     if frame is not None:
-        text += f" (line {frame.lineno}, in {frame.name})"
+        text += _(" (line {line}, in {function})", line=frame.lineno, function=frame.name)
     return text
 
 
@@ -337,9 +342,10 @@ class Solution:
         return f"%load solutions/{self.path.name}"
 
     def __repr__(self) -> str:
-        return (
-            f"Solution hidden. To see it (and run it), type `{self.load_line}` in a new cell and run "
-            "that cell twice: once to load the code, once to run it."
+        return _(
+            "Solution hidden. To see it (and run it), type `{load_line}` in a new cell and run "
+            "that cell twice: once to load the code, once to run it.",
+            load_line=self.load_line,
         )
 
     def _repr_html_(self) -> str:
@@ -409,37 +415,72 @@ def check_answers(fb: Feedback, answers, queries: list[str], *, ordered: bool = 
     """One answer per query (lab-server ``/get`` JSON), none lost or doubled, in order if ``ordered``."""
     n = len(queries)
     if answers is None:
-        return fb.require(False, "", f"got None instead of {n} answers: did you forget to return them?")
+        return fb.require(
+            False,
+            "",
+            _(
+                "got None instead of {n} answers: did you forget to return them?",
+                n=n,
+            ),
+        )
     try:
         answers = list(answers)
     except TypeError:
-        return fb.require(False, "", f"got a {type(answers).__name__}, not a list of {n} answers")
+        return fb.require(
+            False,
+            "",
+            _(
+                "got a {name}, not a list of {n} answers",
+                name=type(answers).__name__,
+                n=n,
+            ),
+        )
     got = [query_of(a) for a in answers]
     if None in got:
         bad = got.index(None)
         return fb.require(
             False,
             "",
-            f"answer {bad} is not the lab server's JSON (its type is {type(answers[bad]).__name__})",
+            _(
+                "answer {bad} is not the lab server's JSON (its type is {name})",
+                bad=bad,
+                name=type(answers[bad]).__name__,
+            ),
         )
     missing = sorted(set(queries) - set(got), key=queries.index)
     extra = [q for q in set(got) if got.count(q) > 1 or q not in queries]
     if len(got) != n or missing or extra:
         detail = []
         if missing:
-            detail.append(f"missing {len(missing)} (first: ?{missing[0]})")
+            detail.append(_("missing {n} (first: ?{first})", n=len(missing), first=missing[0]))
         if extra:
-            detail.append(f"doubled or unexpected {len(extra)} (first: ?{sorted(extra)[0]})")
-        return fb.require(False, "", f"{len(got)} answers for {n} queries: " + ", ".join(detail))
+            detail.append(
+                _("doubled or unexpected {n} (first: ?{first})", n=len(extra), first=sorted(extra)[0])
+            )
+        return fb.require(
+            False,
+            "",
+            _(
+                "{n_got} answers for {n} queries: {join}",
+                n_got=len(got),
+                n=n,
+                join=", ".join(detail),
+            ),
+        )
     if ordered and got != list(queries):
         first = next(i for i, (a, b) in enumerate(zip(got, queries, strict=True)) if a != b)
         return fb.require(
             False,
             "",
-            f"all {n} answers came back, but out of order (position {first} "
-            f"holds ?{got[first]}, not ?{queries[first]})",
+            _(
+                "all {n} answers came back, but out of order (position {first} holds ?{got}, not ?{queries})",
+                n=n,
+                first=first,
+                got=got[first],
+                queries=queries[first],
+            ),
         )
-    return fb.require(True, f"all {n} answers" + (", in order" if ordered else ""), "")
+    return fb.require(True, _("all {n} answers{value}", n=n, value=", in order" if ordered else ""), "")
 
 
 def unmeasured(fb: Feedback, stats, key: str, what: str) -> bool:
@@ -453,7 +494,12 @@ def unmeasured(fb: Feedback, stats, key: str, what: str) -> bool:
 
     if measurable(stats[key]):
         return False
-    fb.note(f"{what}: not measurable on this server (it keeps no counters)")
+    fb.note(
+        _(
+            "{what}: not measurable on this server (it keeps no counters)",
+            what=_(what),  # marked N_() where it was written
+        )
+    )
     return True
 
 
@@ -462,18 +508,38 @@ def check_peak(fb: Feedback, stats: dict, limit: int, *, exactly: bool = False) 
 
     True with a note when the server keeps no counters (:func:`unmeasured`).
     """
-    if unmeasured(fb, stats, "peak_in_flight", "requests in flight"):
+    if unmeasured(fb, stats, "peak_in_flight", N_("requests in flight")):
         return True
     peak = stats["peak_in_flight"]
     if peak > limit:
-        return fb.require(False, "", f"{peak} requests were in flight at once; the limit was {limit}")
+        return fb.require(
+            False,
+            "",
+            _(
+                "{peak} requests were in flight at once; the limit was {limit}",
+                peak=peak,
+                limit=limit,
+            ),
+        )
     if exactly and peak < limit:
         return fb.require(
             False,
             "",
-            f"at most {peak} requests were in flight at once: the limit of {limit} was never used fully",
+            _(
+                "at most {peak} requests were in flight at once: the limit of {limit} was never used fully",
+                peak=peak,
+                limit=limit,
+            ),
         )
-    return fb.require(True, f"at most {limit} requests in flight (the server saw a peak of {peak})", "")
+    return fb.require(
+        True,
+        _(
+            "at most {limit} requests in flight (the server saw a peak of {peak})",
+            limit=limit,
+            peak=peak,
+        ),
+        "",
+    )
 
 
 def check_connections(fb: Feedback, stats: dict, expected: int, *, at_most: bool = False) -> bool:
@@ -481,18 +547,28 @@ def check_connections(fb: Feedback, stats: dict, expected: int, *, at_most: bool
 
     True with a note when the server keeps no counters (:func:`unmeasured`).
     """
-    if unmeasured(fb, stats, "connections", "connections"):
+    if unmeasured(fb, stats, "connections", N_("connections")):
         return True
     got = stats["connections"]
     good = got <= expected if at_most else got == expected
-    want = f"at most {expected}" if at_most else str(expected)
+    want = _("at most {expected}", expected=expected) if at_most else str(expected)
     return fb.require(
         good,
-        f"{got} TCP connection{'s' * (got != 1)} carried the requests (expected {want})",
-        f"{got} TCP connections carried the requests; expected {want}",
+        _(
+            "{got} TCP connection{value} carried the requests (expected {want})",
+            got=got,
+            value="s" * (got != 1),
+            want=want,
+        ),
+        _(
+            "{got} TCP connections carried the requests; expected {want}",
+            got=got,
+            want=want,
+        ),
     )
 
 
+THE_LIMIT = N_("the limit")  # check_time's default label
 STARVED_S = 0.05  # the lab server waited this long for a CPU at once: too busy a machine to judge time by
 
 
@@ -531,23 +607,32 @@ def not_judged(fb: Feedback, measured: str, stall) -> bool:
     time cannot be judged (``stall``: see :func:`starved`); return True, as nothing failed."""
     foreign = _foreign(stall)
     if foreign:
-        users = ", ".join(stall.get("foreign_users") or []) or "another user"
-        why = (
-            f"another user's processes ({users}) opened {stall['foreign_connections']} connections and sent "
-            f"{stall['foreign_requests']} requests to your lab server during the run; they are not counted, "
-            "but they cost it time"
+        users = ", ".join(stall.get("foreign_users") or []) or _("another user")
+        why = _(
+            "another user's processes ({users}) opened {connections} connections and sent {requests} "
+            "requests to your lab server during the run; they are not counted, but they cost it time",
+            users=users,
+            connections=stall["foreign_connections"],
+            requests=stall["foreign_requests"],
         )
     else:
-        why = (
-            f"this machine was busy (the lab server waited up to {_lag(stall) * 1000:.0f} ms at once for a "
-            "CPU during the run)"
+        why = _(
+            "this machine was busy (the lab server waited up to {ms:.0f} ms at once for a CPU "
+            "during the run)",
+            ms=_lag(stall) * 1000,
         )
-    fb.note(f"{measured}, not judged: {why}; run the check again when it is quieter")
+    fb.note(
+        _(
+            "{measured}, not judged: {why}; run the check again when it is quieter",
+            measured=measured,
+            why=why,
+        )
+    )
     return True
 
 
 def check_time(
-    fb: Feedback, elapsed: float, limit: float, *, factor: float = 1.5, what="the limit", stall=None
+    fb: Feedback, elapsed: float, limit: float, *, factor: float = 1.5, what=THE_LIMIT, stall=None
 ) -> bool:
     """``elapsed`` within ``factor`` × ``limit`` seconds; the line states the ratio.
 
@@ -559,7 +644,17 @@ def check_time(
     from helpers.timing import format_seconds
 
     ratio = elapsed / limit if limit > 0 else float("inf")
-    took = f"took {format_seconds(elapsed)} = {ratio:.2f} × {what} ({format_seconds(limit)}"
+    took = _(
+        "took {elapsed} = {ratio:.2f} × {what} ({limit}",
+        elapsed=format_seconds(elapsed),
+        ratio=ratio,
+        what=_(what),  # a label marked N_() where it was written, or already translated
+        limit=format_seconds(limit),
+    )
     if ratio > factor and starved(stall):
-        return not_judged(fb, f"{took}; allowed is {factor:g}×)", stall)
-    return fb.require(ratio <= factor, f"{took}; allowed {factor:g}×)", f"{took}); allowed is {factor:g}×")
+        return not_judged(fb, _("{took}; allowed is {factor:g}×)", took=took, factor=factor), stall)
+    return fb.require(
+        ratio <= factor,
+        _("{took}; allowed {factor:g}×)", took=took, factor=factor),
+        _("{took}); allowed is {factor:g}×", took=took, factor=factor),
+    )

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import traceback
 
+from helpers.i18n import N_, _
+
 __all__ = ["RunCellsAbove", "install", "message_for"]
 
-HOW = "Run the cells above this one first (Run ▸ Run All Above Selected Cell), then this cell again."
+HOW = N_("Run the cells above this one first (Run ▸ Run All Above Selected Cell), then this cell again.")
 
 
 class RunCellsAbove(ValueError):
@@ -34,11 +36,17 @@ def message_for(exc: BaseException, tb=None) -> list[str]:
         lines = [f"NameError: {exc}"]
         line = _cell_line(tb if tb is not None else exc.__traceback__)
         if line:
-            lines.append(f"    in: {line}")
-        lines.append(f"`{name}` is defined by an earlier cell that has not run in this kernel yet. {HOW}")
-        lines.append("(If no cell above defines it, check its spelling.)")
+            lines.append(_("    in: {line}", line=line))
+        lines.append(
+            _(
+                "`{name}` is defined by an earlier cell that has not run in this kernel yet. {how}",
+                name=name,
+                how=_(HOW),
+            )
+        )
+        lines.append(_("(If no cell above defines it, check its spelling.)"))
         return lines
-    return [f"{type(exc).__name__}: {exc}", HOW]
+    return [f"{type(exc).__name__}: {exc}", _(HOW)]
 
 
 def _handler(shell, etype, value, tb, tb_offset=None):

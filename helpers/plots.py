@@ -22,8 +22,10 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
+from helpers import fonts
 from helpers._validate import check_bool, check_str, got
 from helpers.friendly import RunCellsAbove
+from helpers.i18n import N_, _, get_language
 from helpers.spans import Span, SpanRecorder
 from helpers.timing import Timing, format_seconds
 
@@ -55,19 +57,44 @@ def course_style() -> contextlib.AbstractContextManager:
     Large fonts (13 pt, titles 15 pt), 110 dpi, no top/right spines, a light grid
     and the Okabe-Ito colour cycle. Build a whole figure inside the block.
     """
-    return plt.rc_context(_STYLE)
+    return plt.rc_context(_STYLE | _language_style())
+
+
+def _language_style() -> dict:
+    """In Korean, a font with Hangul (or, if none is installed, a message once: see helpers.fonts)."""
+    if get_language() != "ko":
+        return {}
+    missing = fonts.missing_message()
+    if missing:
+        print(missing)
+    return fonts.style()
+
+
+def _say(text: str) -> str:
+    """A label the plot writes itself, in the reader's language when the figure can show it."""
+    if get_language() != "en" and fonts.hangul_font() is None:
+        return text  # no Hangul font: English rather than boxes
+    return _(text)
+
+
+ONE_ROUND_TRIP = N_("one round trip")
+SEED_LABEL = N_("seed, 2018 (httpbin.org)")
+TIME_FOR_ALL = N_("time for all requests (s)")
+TIME_SINCE_START = N_("time since start (s)")
+NUMBER_OF_REQUESTS = N_("number of requests N")
+TIME_S = N_("time (s)")
 
 
 def plot_comparison(
     results: Mapping[str, float | Timing],
     *,
     limit: float | None = None,
-    limit_label: str = "one round trip",
+    limit_label: str = ONE_ROUND_TRIP,
     seed: Mapping[str, float] | None = None,
-    seed_label: str = "seed, 2018 (httpbin.org)",
+    seed_label: str = SEED_LABEL,
     log: bool = False,
     title: str = "",
-    xlabel: str = "time for all requests (s)",
+    xlabel: str = TIME_FOR_ALL,
 ) -> Figure:
     """Horizontal bars comparing approaches: one bar per entry of ``results``, in order, top to bottom.
 
@@ -87,6 +114,8 @@ def plot_comparison(
     _check_flags_and_texts(
         log=log, title=title, xlabel=xlabel, limit_label=limit_label, seed_label=seed_label
     )
+    xlabel, limit_label, seed_label = _say(xlabel), _say(limit_label), _say(seed_label)
+    measured_here = _say(N_("this machine, measured"))
     values = {name: _seconds(v, f"results[{name!r}]", positive=log) for name, v in results.items()}
     seeds: dict[str, float] = {}
     if seed is not None:
@@ -104,8 +133,10 @@ def plot_comparison(
         legend: dict[str, Artist] = {}
         for row, (name, value) in enumerate(values.items()):
             y = row - height / 2 if name in seeds else row
-            legend["this machine, measured"] = ax.barh(y, value, height=height, color=PALETTE[0])
-            text = format_seconds(value) + (f"  ({_times(value / limit)} limit)" if limit else "")
+            legend[measured_here] = ax.barh(y, value, height=height, color=PALETTE[0])
+            text = format_seconds(value) + (
+                _say(N_("  ({times} limit)")).format(times=_times(value / limit)) if limit else ""
+            )
             right = value
             timing = results[name]
             if isinstance(timing, Timing) and timing.n > 1:
@@ -128,7 +159,7 @@ def plot_comparison(
                     (_annotate(ax, seeds[name], row + height / 2, format_seconds(seeds[name])), seeds[name])
                 )
         if not seeds:
-            del legend["this machine, measured"]  # one kind of bar needs no legend entry
+            del legend[measured_here]  # one kind of bar needs no legend entry
         if limit is not None:
             limit_name = f"{limit_label} = {format_seconds(limit)}"
             legend[limit_name] = ax.axvline(limit, color=_LINE_DARK, linestyle="--", linewidth=1.5)
@@ -160,9 +191,9 @@ def plot_timeline(
     *,
     title: str = "",
     limit: float | None = None,
-    limit_label: str = "one round trip",
+    limit_label: str = ONE_ROUND_TRIP,
     max_lanes: int = 40,
-    xlabel: str = "time since start (s)",
+    xlabel: str = TIME_SINCE_START,
 ) -> Figure:
     """A Gantt chart of spans: one row per lane (first lane on top), one bar per span.
 
@@ -183,6 +214,7 @@ def plot_timeline(
             "run the measurement cells above, then this one"
         )
     _check_flags_and_texts(title=title, xlabel=xlabel, limit_label=limit_label)
+    xlabel, limit_label = _say(xlabel), _say(limit_label)
     if isinstance(max_lanes, bool) or not isinstance(max_lanes, int):
         raise TypeError(f"max_lanes must be an int >= 1, got {max_lanes!r}")
     if max_lanes < 1:
@@ -214,7 +246,11 @@ def plot_timeline(
         ax.set_xlim(0, max(t_end, limit or 0) * 1.02 or 1.0)
         ax.set_xlabel(xlabel)
         hidden = len(all_lanes) - len(lanes)
-        note = f"(+{hidden} more lane{'s' if hidden > 1 else ''} not shown)" if hidden else ""
+        note = (
+            _say(N_("(+{hidden} more lane{s} not shown)")).format(hidden=hidden, s="s" * (hidden > 1))
+            if hidden
+            else ""
+        )
         if title or note:
             ax.set_title("\n".join(t for t in (title, note) if t))
     return fig
@@ -226,8 +262,8 @@ def plot_scaling(
     reference: Mapping[str, Callable[[float], float]] | None = None,
     log: bool = True,
     title: str = "",
-    xlabel: str = "number of requests N",
-    ylabel: str = "time (s)",
+    xlabel: str = NUMBER_OF_REQUESTS,
+    ylabel: str = TIME_S,
 ) -> Figure:
     """Time against N: one line with markers per series, points sorted by N.
 
@@ -244,6 +280,7 @@ def plot_scaling(
             "(series must be a non-empty mapping {name: {N: seconds or Timing}}, got {})"
         )
     _check_flags_and_texts(log=log, title=title, xlabel=xlabel, ylabel=ylabel)
+    xlabel, ylabel = _say(xlabel), _say(ylabel)
     points: dict[str, list[tuple[float, float]]] = {}
     for name, by_n in series.items():
         if not isinstance(by_n, Mapping):

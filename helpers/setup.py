@@ -7,10 +7,12 @@ import re
 import sys
 from importlib import metadata
 
+from helpers.i18n import N_, _, set_language
+
 MIN_PYTHON = (3, 11)
 MAX_TESTED = (3, 15)  # the newest Python the course is tested on (CI: 3.11, 3.14 and 3.15)
 REQUIRED = {"aiohttp": "3.9", "requests": "2.31", "matplotlib": "3.8"}
-FIX = (
+FIX = N_(
     "Start the course from its folder with `python3 course.py lab` (Windows: `py course.py lab`; "
     "or `make lab`), or see README.md, 'Set up'."
 )
@@ -27,8 +29,11 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def check_setup(verbose: bool = True, friendly: bool = True) -> None:
+def check_setup(verbose: bool = True, friendly: bool = True, language: str = "en") -> None:
     """Check the Python version and the course's packages; print them when ``verbose``.
+
+    ``language`` ("en", or "ko" in the Korean notebooks) is the language of the helpers'
+    messages in this kernel from now on: feedback, hints, plots' labels (:mod:`helpers.i18n`).
 
     Raises RuntimeError with one sentence on what to do when something is
     missing or too old; a Python newer than 3.15 gets a printed note (untested),
@@ -41,10 +46,15 @@ def check_setup(verbose: bool = True, friendly: bool = True) -> None:
     """
     if not isinstance(verbose, bool) or not isinstance(friendly, bool):
         raise TypeError(f"verbose and friendly must be True or False, got {verbose!r} and {friendly!r}")
+    set_language(language)
     if sys.version_info < MIN_PYTHON:
         raise RuntimeError(
-            f"This course needs Python >= {'.'.join(map(str, MIN_PYTHON))}; this kernel runs "
-            f"{sys.version.split()[0]}. {FIX}"
+            _(
+                "This course needs Python >= {minimum}; this kernel runs {version}. {fix}",
+                minimum=".".join(map(str, MIN_PYTHON)),
+                version=sys.version.split()[0],
+                fix=_(FIX),
+            )
         )
     from helpers.builds import this_build
 
@@ -53,9 +63,23 @@ def check_setup(verbose: bool = True, friendly: bool = True) -> None:
         try:
             version = metadata.version(package)
         except metadata.PackageNotFoundError:
-            raise RuntimeError(f"The package {package!r} is not installed in this kernel. {FIX}") from None
+            raise RuntimeError(
+                _(
+                    "The package {package!r} is not installed in this kernel. {fix}",
+                    package=package,
+                    fix=_(FIX),
+                )
+            ) from None
         if _version_tuple(version) < _version_tuple(minimum):
-            raise RuntimeError(f"{package} {version} is too old (need >= {minimum}). {FIX}")
+            raise RuntimeError(
+                _(
+                    "{package} {version} is too old (need >= {minimum}). {fix}",
+                    package=package,
+                    version=version,
+                    minimum=minimum,
+                    fix=_(FIX),
+                )
+            )
         versions[package] = version
     from helpers.lab import ENV_BASE_URL, check_base_url
 
@@ -66,15 +90,27 @@ def check_setup(verbose: bool = True, friendly: bool = True) -> None:
 
         _friendly.install()
     if verbose:
-        print("Ready: " + " · ".join(f"{name} {version}" for name, version in versions.items()))
+        print(
+            _(
+                "Ready: {versions}",
+                versions=" · ".join(f"{name} {version}" for name, version in versions.items()),
+            )
+        )
         if sys.version_info[:2] > MAX_TESTED:
             tested = ".".join(map(str, MAX_TESTED))
             print(
-                f"Note: this Python is newer than {tested}, the newest the course is tested on; "
-                "what a cell shows is still measured on it, but a cell may fail: please report it."
+                _(
+                    "Note: this Python is newer than {tested}, the newest the course is tested on; "
+                    "what a cell shows is still measured on it, but a cell may fail: please report it.",
+                    tested=tested,
+                )
             )
         if remote:
             print(
-                f"Server: {remote} ({ENV_BASE_URL}), not the lab server: no counters, and the limit "
-                "is its measured round trip."
+                _(
+                    "Server: {remote} ({variable}), not the lab server: no counters, and the limit "
+                    "is its measured round trip.",
+                    remote=remote,
+                    variable=ENV_BASE_URL,
+                )
             )

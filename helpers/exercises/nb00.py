@@ -28,6 +28,7 @@ import requests
 
 from helpers import checks
 from helpers.checks import Feedback, attempt, seconds_or_none, unmeasured
+from helpers.i18n import _
 from helpers.lab import start_server
 from helpers.timing import Timing, format_seconds
 
@@ -64,9 +65,15 @@ def _predictions(fb: Feedback, predicted) -> dict | None:
     values = {key: predicted.get(key) for key in BOUNDS}
     for key, value in values.items():
         if value is None:
-            fb.fail(f'PREDICTED["{key}"] is still None: predict it too')
+            fb.fail(_('PREDICTED["{key}"] is still None: predict it too', key=key))
         elif seconds_or_none(value) is None:
-            fb.fail(f'PREDICTED["{key}"] is {value!r}: write a positive number of seconds, such as 0.3')
+            fb.fail(
+                _(
+                    'PREDICTED["{key}"] is {value!r}: write a positive number of seconds, such as 0.3',
+                    key=key,
+                    value=value,
+                )
+            )
     return None if fb.failures else {key: float(value) for key, value in values.items()}
 
 
@@ -82,14 +89,23 @@ def jitter(predicted, timings, *, latency: float = 0.25, spread: float = 0.05, n
     ``COURSE_BASE_URL`` set, the predictions are compared with the measurement,
     not judged.
     """
-    fb = Feedback("Exercise 1 · predict, then measure")
+    fb = Feedback(_("Exercise 1 · predict, then measure"))
     server = start_server(latency=latency, jitter=spread)
     if not isinstance(predicted, dict):
-        return fb.fail(f'PREDICTED is {_kind(predicted)}; keep it a dict: {{"min": seconds, "max": seconds}}')
+        return fb.fail(
+            _(
+                'PREDICTED is {kind}; keep it a dict: {{"min": seconds, "max": seconds}}',
+                kind=_kind(predicted),
+            )
+        )
     if all(predicted.get(key) is None for key in BOUNDS):
         return fb.not_started(
-            f"Replace the two None in PREDICTED with your guesses, in seconds, for the fastest and the "
-            f"slowest of {n} single GETs; then measure them into `timings` and run this check again."
+            _(
+                "Replace the two None in PREDICTED with your guesses, in seconds, for the "
+                "fastest and the slowest of {n} single GETs; then measure them into `timings` "
+                "and run this check again.",
+                n=n,
+            )
         )
     guess = _predictions(fb, predicted)
     if guess is None:
@@ -99,68 +115,140 @@ def jitter(predicted, timings, *, latency: float = 0.25, spread: float = 0.05, n
         low, high = (latency, latency + spread / 2), (latency + spread / 2, latency + 2 * spread)
         if not fb.require(
             low[0] - 1e-9 <= guess["min"] <= low[1],
-            f"min: you predicted {format_seconds(guess['min'])}: no answer comes sooner than the "
-            f"latency, {format_seconds(latency)}",
-            f"min: you predicted {format_seconds(guess['min'])}; the fastest of {n} takes from "
-            f"{format_seconds(low[0])} to {format_seconds(low[1])}",
+            _(
+                "min: you predicted {min}: no answer comes sooner than the latency, {latency}",
+                min=format_seconds(guess["min"]),
+                latency=format_seconds(latency),
+            ),
+            _(
+                "min: you predicted {min}; the fastest of {n} takes from {low} to {low2}",
+                min=format_seconds(guess["min"]),
+                n=n,
+                low=format_seconds(low[0]),
+                low2=format_seconds(low[1]),
+            ),
         ):
             if guess["min"] < latency:
-                fb.hint(f"The server waits {format_seconds(latency)} before every answer: jitter only adds.")
+                fb.hint(
+                    _(
+                        "The server waits {latency} before every answer: jitter only adds.",
+                        latency=format_seconds(latency),
+                    )
+                )
         if not fb.require(
             high[0] <= guess["max"] <= high[1],
-            f"max: you predicted {format_seconds(guess['max'])}: close to latency + jitter, "
-            f"{format_seconds(top)}",
-            f"max: you predicted {format_seconds(guess['max'])}; the slowest of {n} takes from "
-            f"{format_seconds(high[0])} to {format_seconds(high[1])} (latency + up to "
-            f"{format_seconds(spread)} of jitter)",
+            _(
+                "max: you predicted {max}: close to latency + jitter, {top}",
+                max=format_seconds(guess["max"]),
+                top=format_seconds(top),
+            ),
+            _(
+                "max: you predicted {max}; the slowest of {n} takes from {high} to {high2} "
+                "(latency + up to {spread} of jitter)",
+                max=format_seconds(guess["max"]),
+                n=n,
+                high=format_seconds(high[0]),
+                high2=format_seconds(high[1]),
+                spread=format_seconds(spread),
+            ),
         ):
             if guess["max"] < high[0]:
                 fb.hint(
-                    f"Each answer waits up to {format_seconds(spread)} more: of {n}, one waits nearly "
-                    "all of it."
+                    _(
+                        "Each answer waits up to {spread} more: of {n}, one waits nearly all of it.",
+                        spread=format_seconds(spread),
+                        n=n,
+                    )
                 )
         if max(guess.values()) > 10 * top:
-            fb.hint("Write seconds: 0.25, not 250 (milliseconds).")
+            fb.hint(_("Write seconds: 0.25, not 250 (milliseconds)."))
     else:
         fb.note(
-            "the knobs change nothing on this server: your predictions are compared with your "
-            "measurement, not judged"
+            _(
+                "the knobs change nothing on this server: your predictions are compared with "
+                "your measurement, not judged",
+            )
         )
         fb.require(
             guess["min"] <= guess["max"],
-            "your min is not above your max",
-            f"your min, {format_seconds(guess['min'])}, is above your max, {format_seconds(guess['max'])}",
+            _("your min is not above your max"),
+            _(
+                "your min, {min}, is above your max, {max}",
+                min=format_seconds(guess["min"]),
+                max=format_seconds(guess["max"]),
+            ),
         )
     if timings is None:
         return fb.not_started(
-            f'Now measure: timings = measure(session.get, f"{{jittery.url}}/get", repeats={n}) on a '
-            "requests.Session, as `one` was measured above; then run this check again."
+            _(
+                'Now measure: timings = measure(session.get, f"{{jittery.url}}/get", '
+                "repeats={n}) on a requests.Session, as `one` was measured above; then run this "
+                "check again.",
+                n=n,
+            )
         )
     samples = _samples(timings)
     if samples is None:
-        fb.fail(f"timings is {_kind(timings)}, not a measurement: keep what measure(...) returns")
-        return fb.hint(f"timings = measure(session.get, url, repeats={n}): its {n} runs, not their median.")
-    if not fb.require(len(samples) == n, f"{n} runs measured", f"{len(samples)} runs measured, not {n}"):
-        fb.hint(f"measure(..., repeats={n}) times {n} runs.")
+        fb.fail(
+            _(
+                "timings is {kind}, not a measurement: keep what measure(...) returns",
+                kind=_kind(timings),
+            )
+        )
+        return fb.hint(
+            _(
+                "timings = measure(session.get, url, repeats={n}): its {n} runs, not their median.",
+                n=n,
+            )
+        )
+    if not fb.require(
+        len(samples) == n,
+        _("{n} runs measured", n=n),
+        _("{n_samples} runs measured, not {n}", n_samples=len(samples), n=n),
+    ):
+        fb.hint(_("measure(..., repeats={n}) times {n} runs.", n=n))
     fastest, slowest = min(samples), max(samples)
     if not isinstance(timings, Timing) and fastest > 100 * top:
-        fb.fail(f"the fastest run is {fastest:g}: write seconds, not milliseconds")
+        fb.fail(
+            _(
+                "the fastest run is {fastest:g}: write seconds, not milliseconds",
+                fastest=fastest,
+            )
+        )
         return fb
     if server.has_stats:
         # 0.9×: a timer may fire a clock tick early (15.6 ms on Windows); the course default is 0.4×
         fb.require(
             fastest >= 0.9 * latency,
-            f"the fastest run took {format_seconds(fastest)}: the latency, {format_seconds(latency)}, "
-            "or about that (the server waits that long before every answer)",
-            f"the fastest run took {format_seconds(fastest)}, well under the latency, "
-            f"{format_seconds(latency)}: measure `jittery`, the server this cell started, not another one",
+            _(
+                "the fastest run took {fastest}: the latency, {latency}, or about that (the "
+                "server waits that long before every answer)",
+                fastest=format_seconds(fastest),
+                latency=format_seconds(latency),
+            ),
+            _(
+                "the fastest run took {fastest}, well under the latency, {latency}: measure "
+                "`jittery`, the server this cell started, not another one",
+                fastest=format_seconds(fastest),
+                latency=format_seconds(latency),
+            ),
         )
     else:
-        fb.note(f"this server's measured round trip: {format_seconds(server.latency)}; its jitter is its own")
+        fb.note(
+            _(
+                "this server's measured round trip: {latency}; its jitter is its own",
+                latency=format_seconds(server.latency),
+            )
+        )
     fb.note(
-        f"measured: min {format_seconds(fastest)}, median {format_seconds(statistics.median(samples))}, "
-        f"max {format_seconds(slowest)}; you predicted {format_seconds(guess['min'])} and "
-        f"{format_seconds(guess['max'])}"
+        _(
+            "measured: min {fastest}, median {median}, max {slowest}; you predicted {min} and {max}",
+            fastest=format_seconds(fastest),
+            median=format_seconds(statistics.median(samples)),
+            slowest=format_seconds(slowest),
+            min=format_seconds(guess["min"]),
+            max=format_seconds(guess["max"]),
+        )
     )
     return fb
 
@@ -173,7 +261,7 @@ def _count(server, n: int) -> dict:
         samples = []
         with requests.Session() as session:
             get = requests.get if way == "requests.get" else session.get
-            for _ in range(n):
+            for _unused in range(n):
                 start = time.perf_counter()
                 get(url).raise_for_status()
                 samples.append(time.perf_counter() - start)
@@ -200,41 +288,67 @@ def connections(no_session, answers, *, latency: float = 0.1, runs: int = 10, wa
     Without counters (``COURSE_BASE_URL``), the answers are judged against what
     requests does: one connection per ``requests.get``, one per Session.
     """
-    fb = Feedback("Exercise 2 · a new connection per request")
+    fb = Feedback(_("Exercise 2 · a new connection per request"))
     n = runs + warmup
     if not isinstance(answers, dict):
         return fb.fail(
-            f'CONNECTIONS is {_kind(answers)}; keep it a dict: {{"requests.get": n, "Session": n}}'
+            _(
+                'CONNECTIONS is {kind}; keep it a dict: {{"requests.get": n, "Session": n}}',
+                kind=_kind(answers),
+            )
         )
     values = {way: answers.get(way) for way in WAYS}
     if no_session is None and all(v is None for v in values.values()):
         return fb.not_started(
-            f"Measure requests.get the way `one` was measured ({runs} runs after {warmup} warm-ups) into "
-            "no_session; then read server.stats() and write in CONNECTIONS how many TCP connections "
-            f"those {n} GETs used, and `one`'s {n} on a Session."
+            _(
+                "Measure requests.get the way `one` was measured ({runs} runs after {warmup} "
+                "warm-ups) into no_session; then read server.stats() and write in CONNECTIONS "
+                "how many TCP connections those {n} GETs used, and `one`'s {n} on a Session.",
+                runs=runs,
+                warmup=warmup,
+                n=n,
+            )
         )
     server = start_server(latency=latency)
     session_median = server.latency
     if no_session is not None:
         samples = _samples(no_session)
         if samples is None:
-            fb.fail(f"no_session is {_kind(no_session)}, not a measurement: keep what measure(...) returns")
+            fb.fail(
+                _(
+                    "no_session is {kind}, not a measurement: keep what measure(...) returns",
+                    kind=_kind(no_session),
+                )
+            )
         else:
             fb.require(
                 len(samples) == runs,
-                f"{runs} runs measured",
-                f"{len(samples)} runs measured, not {runs}: measure(..., repeats={runs}, warmup={warmup})",
+                _("{runs} runs measured", runs=runs),
+                _(
+                    "{n_samples} runs measured, not {runs}: measure(..., repeats={runs}, warmup={warmup})",
+                    n_samples=len(samples),
+                    runs=runs,
+                    warmup=warmup,
+                ),
             )
             done = getattr(no_session, "warmup", warmup)
             fb.require(
                 done == warmup,
-                f"after {warmup} warm-ups",
-                f"{done} warm-up{'s' * (done != 1)}, not {warmup}: measure(..., repeats={runs}, "
-                f"warmup={warmup}), as `one`",
+                _("after {warmup} warm-ups", warmup=warmup),
+                _(
+                    "{done} warm-up{value}, not {warmup}: measure(..., repeats={runs}, "
+                    "warmup={warmup}), as `one`",
+                    done=done,
+                    value="s" * (done != 1),
+                    warmup=warmup,
+                    runs=runs,
+                ),
             )
     if all(v is None for v in values.values()):
         return fb.not_started(
-            "Now read server.stats() and write in CONNECTIONS how many TCP connections each way used."
+            _(
+                "Now read server.stats() and write in CONNECTIONS how many TCP connections each way used.",
+            )
         )
     if unmeasured(fb, server.stats(note=False), "connections", "connections"):
         expected = {"requests.get": n, "Session": 1}
@@ -242,43 +356,90 @@ def connections(no_session, answers, *, latency: float = 0.1, runs: int = 10, wa
     else:
         run = attempt(_count, server, n, timeout=max(30.0, 10 * n * latency))
         if not run.ok:
-            return fb.fail(f"the check's own {n} + {n} GETs {run.describe()}: run this check again")
+            return fb.fail(
+                _(
+                    "the check's own {n} + {n} GETs {describe}: run this check again",
+                    n=n,
+                    describe=run.describe(),
+                )
+            )
         expected, session_median = run.value["connections"], run.value["median"]["Session"]
         how = "as the server counted"
     for way in WAYS:
         value, want = values[way], expected[way]
         if value is None:
-            fb.fail(f'CONNECTIONS["{way}"] is still None: answer it too')
+            fb.fail(_('CONNECTIONS["{way}"] is still None: answer it too', way=way))
         elif _whole(value) is None:
-            fb.fail(f'CONNECTIONS["{way}"] is {value!r}: write a whole number of connections, such as 3')
+            fb.fail(
+                _(
+                    'CONNECTIONS["{way}"] is {value!r}: write a whole number of connections, such as 3',
+                    way=way,
+                    value=value,
+                )
+            )
         elif not fb.require(
             _whole(value) == want,
-            f"{way}: {want} TCP connection{'s' * (want != 1)} for {n} GETs ({how})",
-            f"{way}: you wrote {value}; {want} TCP connection{'s' * (want != 1)} carried {n} GETs ({how})",
+            _(
+                "{way}: {want} TCP connection{value} for {n} GETs ({how})",
+                way=way,
+                want=want,
+                value="s" * (want != 1),
+                n=n,
+                how=how,
+            ),
+            _(
+                "{way}: you wrote {value}; {want} TCP connection{value2} carried {n} GETs ({how})",
+                way=way,
+                value=value,
+                want=want,
+                value2="s" * (want != 1),
+                n=n,
+                how=how,
+            ),
         ):
             if way == "requests.get":
                 fb.hint(
-                    f"requests.get opens a new connection for every call, the {warmup} warm-ups included."
+                    _(
+                        "requests.get opens a new connection for every call, the {warmup} warm-ups included.",
+                        warmup=warmup,
+                    )
                 )
             else:
-                fb.hint("A Session opens one connection and keeps it open for every request it sends.")
+                fb.hint(
+                    _(
+                        "A Session opens one connection and keeps it open for every request it sends.",
+                    )
+                )
     samples = _samples(no_session) if no_session is not None else None
     if samples:
         median = statistics.median(samples)
         if server.has_stats:
             fb.note(
-                f"no_session's median, {format_seconds(median)}, is {median / session_median:.2f} × a "
-                f"Session's round trip ({format_seconds(session_median)}, just now): a new connection on "
-                "loopback is cheap; over the internet it costs a round trip or more"
+                _(
+                    "no_session's median, {median}, is {value:.2f} × a Session's round trip "
+                    "({session_median}, just now): a new connection on loopback is cheap; over the "
+                    "internet it costs a round trip or more",
+                    median=format_seconds(median),
+                    value=median / session_median,
+                    session_median=format_seconds(session_median),
+                )
             )
         else:
             fb.note(
-                f"no_session's median, {format_seconds(median)}; this server's round trip: "
-                f"{format_seconds(server.latency)} warm, {format_seconds(server.cold_latency)} on a new "
-                "connection"
+                _(
+                    "no_session's median, {median}; this server's round trip: {latency} warm, "
+                    "{cold_latency} on a new connection",
+                    median=format_seconds(median),
+                    latency=format_seconds(server.latency),
+                    cold_latency=format_seconds(server.cold_latency),
+                )
             )
     if no_session is None:
         return fb.not_started(
-            f"Now measure requests.get into no_session ({runs} runs after {warmup} warm-ups), as `one`."
+            _(
+                "Now measure requests.get into no_session ({runs} runs after {warmup} warm-ups), as `one`.",
+                runs=runs,
+                warmup=warmup,
+            )
         )
     return fb

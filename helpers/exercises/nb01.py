@@ -27,6 +27,7 @@ from helpers.checks import (
     seconds_or_none,
     unmeasured,
 )
+from helpers.i18n import _
 from helpers.lab import measurable, start_server
 from helpers.timing import format_seconds
 
@@ -44,9 +45,22 @@ def _run(fb: Feedback, name: str, fn, server, n: int, timeout: float):
     run = attempt(fn, f"{server.url}/get?", n, timeout=timeout)
     if run.ok or run.not_implemented:  # not implemented: the caller says "not started"
         return run
-    fb.fail(f"{name}(url_basis, {n}) {run.describe(timeout)}")
+    fb.fail(
+        _(
+            "{name}(url_basis, {n}) {describe}",
+            name=name,
+            n=n,
+            describe=run.describe(timeout),
+        )
+    )
     if run.timed_out:
-        fb.hint(f"{n} requests to this server take well under {timeout:g} s: is a loop waiting forever?")
+        fb.hint(
+            _(
+                "{n} requests to this server take well under {timeout:g} s: is a loop waiting forever?",
+                n=n,
+                timeout=timeout,
+            )
+        )
     return None
 
 
@@ -60,18 +74,27 @@ def timed_loop(fn, prediction, *, n: int = 30, latency: float = 0.05) -> Feedbac
     half of N round trips), and return the seconds it took: close to the
     checker's own stopwatch (not milliseconds, not one request's time).
     """
-    fb = Feedback("Exercise 1 · predict, then measure")
+    fb = Feedback(_("Exercise 1 · predict, then measure"))
     server = start_server(latency=latency)
     latency = server.latency  # the knob on the lab server; the measured round trip elsewhere
     ideal = n * latency
     if prediction is None:
         return fb.not_started(
-            f"Set `prediction` to your guess, in seconds, for {n} requests one after the other at "
-            f"{format_seconds(latency)} latency; then write timed_loop and run this check again."
+            _(
+                "Set `prediction` to your guess, in seconds, for {n} requests one after the "
+                "other at {latency} latency; then write timed_loop and run this check again.",
+                n=n,
+                latency=format_seconds(latency),
+            )
         )
     guess = seconds_or_none(prediction)
     if guess is None:
-        return fb.fail(f"prediction is {prediction!r}: write a positive number of seconds, such as 2.5")
+        return fb.fail(
+            _(
+                "prediction is {prediction!r}: write a positive number of seconds, such as 2.5",
+                prediction=prediction,
+            )
+        )
     ratio = guess / ideal
     what = f"{n} × {format_seconds(latency)} = {format_seconds(ideal)}"
     # requests.get opens a connection per request: on a far server each one also pays its set-up,
@@ -79,72 +102,142 @@ def timed_loop(fn, prediction, *, n: int = 30, latency: float = 0.05) -> Feedbac
     most = 1.5 * server.cold_latency / latency if latency > 0 else 1.5
     if not fb.require(
         0.7 <= ratio <= max(1.5, most),
-        f"your prediction, {format_seconds(guess)}, is {ratio:.2f} × N × latency ({what})",
-        f"your prediction, {format_seconds(guess)}, is {ratio:.2f} × N × latency ({what}); "
-        f"0.7× to {max(1.5, most):.1f}× counts as right",
+        _(
+            "your prediction, {guess}, is {ratio:.2f} × N × latency ({what})",
+            guess=format_seconds(guess),
+            ratio=ratio,
+            what=what,
+        ),
+        _(
+            "your prediction, {guess}, is {ratio:.2f} × N × latency ({what}); 0.7× to "
+            "{max:.1f}× counts as right",
+            guess=format_seconds(guess),
+            ratio=ratio,
+            what=what,
+            max=max(1.5, most),
+        ),
     ):
         if ratio < 0.7:
-            fb.hint("In a for-loop each request waits for the one before: N round trips, one after another.")
+            fb.hint(
+                _(
+                    "In a for-loop each request waits for the one before: N round trips, one after another.",
+                )
+            )
         elif server.has_stats:
-            fb.hint("Each request costs one round trip (the latency) plus a little client work, not more.")
+            fb.hint(
+                _(
+                    "Each request costs one round trip (the latency) plus a little client work, not more.",
+                )
+            )
         else:
             fb.hint(
-                f"Each request costs one round trip, {format_seconds(latency)} here, plus a new connection's "
-                f"set-up (one round trip on a new connection: {format_seconds(server.cold_latency)})."
+                _(
+                    "Each request costs one round trip, {latency} here, plus a new connection's "
+                    "set-up (one round trip on a new connection: {cold_latency}).",
+                    latency=format_seconds(latency),
+                    cold_latency=format_seconds(server.cold_latency),
+                )
             )
     if is_stub(fn):
         return fb.not_started(
-            "Now write timed_loop(url_basis, n): a for-loop of n requests.get(url_basis + str(i)), "
-            "timed with time.perf_counter(); return the seconds. Then run this check again."
+            _(
+                "Now write timed_loop(url_basis, n): a for-loop of n requests.get(url_basis + "
+                "str(i)), timed with time.perf_counter(); return the seconds. Then run this "
+                "check again.",
+            )
         )
     timeout = max(10.0, 20 * ideal)
     run = _run(fb, "timed_loop", fn, server, n, timeout)
     if run is None:
         return fb
     if run.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in timed_loop with your loop.")
+        return fb.not_started(
+            _(
+                "Replace the `raise NotImplementedError` in timed_loop with your loop.",
+            )
+        )
     stats = server.stats(note=False)
     got, peak = stats["requests"], stats["peak_in_flight"]
     if not unmeasured(fb, stats, "requests", "requests counted at the server"):
         fb.require(
-            got == n, f"the server answered {n} requests", f"the server answered {got} requests, not {n}"
+            got == n,
+            _("the server answered {n} requests", n=n),
+            _("the server answered {got} requests, not {n}", got=got, n=n),
         )
     if measurable(peak):
         fb.require(
             peak <= 1,
-            "one request at a time, as a for-loop sends them",
-            f"{peak} requests were in flight at once: this exercise's loop sends them one at a time",
+            _("one request at a time, as a for-loop sends them"),
+            _(
+                "{peak} requests were in flight at once: this exercise's loop sends them one at a time",
+                peak=peak,
+            ),
         )
     else:  # no counters: one request at a time takes about N round trips, never much less
         ratio = run.elapsed / ideal
         fb.require(
             ratio >= 0.5,
-            f"one request at a time, as a for-loop sends them ({ratio:.2f} × N × latency)",
-            f"{n} requests took {ratio:.2f} × N × latency: several were in flight at once; this "
-            "exercise's loop sends them one at a time",
+            _(
+                "one request at a time, as a for-loop sends them ({ratio:.2f} × N × latency)",
+                ratio=ratio,
+            ),
+            _(
+                "{n} requests took {ratio:.2f} × N × latency: several were in flight at once; "
+                "this exercise's loop sends them one at a time",
+                n=n,
+                ratio=ratio,
+            ),
         )
     measured, took = seconds_or_none(run.value), run.elapsed
     if measured is None:
-        fb.fail(f"timed_loop returned {run.value!r}, not a number of seconds")
-        return fb.hint("Return time.perf_counter() after the loop minus time.perf_counter() before it.")
+        fb.fail(
+            _(
+                "timed_loop returned {value!r}, not a number of seconds",
+                value=run.value,
+            )
+        )
+        return fb.hint(
+            _(
+                "Return time.perf_counter() after the loop minus time.perf_counter() before it.",
+            )
+        )
     if measured > 1.1 * took + 0.05:
         fb.fail(
-            f"timed_loop returned {measured:g}, but the call took {format_seconds(took)}: "
-            "return seconds (perf_counter differences are in seconds), not milliseconds"
+            _(
+                "timed_loop returned {measured:g}, but the call took {took}: return seconds "
+                "(perf_counter differences are in seconds), not milliseconds",
+                measured=measured,
+                took=format_seconds(took),
+            )
         )
     elif measured < 0.75 * took:
         fb.fail(
-            f"timed_loop returned {format_seconds(measured)}, but the call took {format_seconds(took)}: "
-            "your stopwatch missed part of the loop"
+            _(
+                "timed_loop returned {measured}, but the call took {took}: your stopwatch missed "
+                "part of the loop",
+                measured=format_seconds(measured),
+                took=format_seconds(took),
+            )
         )
-        fb.hint("Start the timer once before the loop and stop it once after, not inside the loop.")
+        fb.hint(
+            _(
+                "Start the timer once before the loop and stop it once after, not inside the loop.",
+            )
+        )
     else:
         fb.ok(
-            f"your loop measured {format_seconds(measured)} (the check's stopwatch: {format_seconds(took)})"
+            _(
+                "your loop measured {measured} (the check's stopwatch: {took})",
+                measured=format_seconds(measured),
+                took=format_seconds(took),
+            )
         )
         fb.note(
-            f"measured = {measured / ideal:.2f} × N × latency; your prediction was "
-            f"{guess / measured:.2f} × the measurement"
+            _(
+                "measured = {value:.2f} × N × latency; your prediction was {value2:.2f} × the measurement",
+                value=measured / ideal,
+                value2=guess / measured,
+            )
         )
     return fb
 
@@ -158,35 +251,61 @@ def _errors_among(fb: Feedback, answers) -> bool:
     for k, answer in enumerate(answers):
         status = getattr(answer, "status_code", None)
         if isinstance(status, int) and status != 200:
-            fb.fail(f"answer {k} is a {status} response, not an answer")
+            fb.fail(
+                _(
+                    "answer {k} is a {status} response, not an answer",
+                    k=k,
+                    status=status,
+                )
+            )
             return True
         if isinstance(answer, dict) and "error" in answer and "url" not in answer:
-            fb.fail(f"answer {k} is the server's 503 error, {answer}, not an answer")
+            fb.fail(
+                _(
+                    "answer {k} is the server's 503 error, {answer}, not an answer",
+                    k=k,
+                    answer=answer,
+                )
+            )
             return True
     return False
 
 
 def session_loop(fn, *, n: int = 50, latency: float = 0.0) -> Feedback:
     """Run ``fn(url_basis, n)``: all ``n`` answers, in order, carried by one TCP connection."""
-    fb = Feedback("Exercise 2 · one Session, one connection")
+    fb = Feedback(_("Exercise 2 · one Session, one connection"))
     if is_stub(fn):
         return fb.not_started(
-            "Write session_loop(url_basis, n): open ONE requests.Session (a `with` block), GET "
-            "url_basis + str(i) for i in range(n) on it, and return the n answers' JSON, in order."
+            _(
+                "Write session_loop(url_basis, n): open ONE requests.Session (a `with` block), "
+                "GET url_basis + str(i) for i in range(n) on it, and return the n answers' JSON, "
+                "in order.",
+            )
         )
     server = start_server(latency=latency)
     run = _run(fb, "session_loop", fn, server, n, timeout=max(30.0, 10 * n * server.latency))
     if run is None:
         return fb
     if run.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in session_loop with your loop.")
+        return fb.not_started(
+            _(
+                "Replace the `raise NotImplementedError` in session_loop with your loop.",
+            )
+        )
     stats = server.stats(note=False)
     if not check_answers(fb, run.value, [str(i) for i in range(n)]):
-        fb.hint("Append response.json() for each request to a list, and return that list.")
+        fb.hint(
+            _(
+                "Append response.json() for each request to a list, and return that list.",
+            )
+        )
     if not check_connections(fb, stats, 1):
         fb.hint(
-            "requests.get() opens a new connection each time; so does a Session created inside the "
-            "loop. Create the Session once, before the loop, and call session.get() in it."
+            _(
+                "requests.get() opens a new connection each time; so does a Session created "
+                "inside the loop. Create the Session once, before the loop, and call "
+                "session.get() in it.",
+            )
         )
     counted = f"{stats['requests']} requests in " if measurable(stats["requests"]) else "took "
     fb.note(counted + format_seconds(run.elapsed))
@@ -200,37 +319,73 @@ def patient_loop(fn, *, n: int = 50, error_rate: float = 0.2, seed: int = 1) -> 
     requests plus one more per 503 (a retry for each failure, no more); and
     they must travel on one TCP connection (one Session).
     """
-    fb = Feedback("Exercise 3 · a loop that survives 503s")
+    fb = Feedback(_("Exercise 3 · a loop that survives 503s"))
     if is_stub(fn):
         return fb.not_started(
-            "Write patient_loop(url_basis, n, tries=10): like session_loop, but when a response's "
-            "status is not 200, send that request again (up to `tries` times)."
+            _(
+                "Write patient_loop(url_basis, n, tries=10): like session_loop, but when a "
+                "response's status is not 200, send that request again (up to `tries` times).",
+            )
         )
     server = start_server(latency=0, error_rate=error_rate, seed=seed)
     run = _run(fb, "patient_loop", fn, server, n, timeout=max(30.0, 10 * n * server.latency))
     if run is None:
         if "HTTPError" in fb.text:
-            fb.hint("raise_for_status() raised on a 503: catch it (or test response.ok) and try again.")
+            fb.hint(
+                _(
+                    "raise_for_status() raised on a 503: catch it (or test response.ok) and try again.",
+                )
+            )
         return fb
     if run.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in patient_loop with your loop.")
+        return fb.not_started(
+            _(
+                "Replace the `raise NotImplementedError` in patient_loop with your loop.",
+            )
+        )
     stats = server.stats(note=False)
     failed, got = stats["errors_injected"], stats["requests"]
     if measurable(failed):
-        fb.note(f"the server answered 503 to {failed} of {got} requests, on purpose")
+        fb.note(
+            _(
+                "the server answered 503 to {failed} of {got} requests, on purpose",
+                failed=failed,
+                got=got,
+            )
+        )
     if _errors_among(fb, run.value):
-        fb.hint("A 503 comes back as a response, not an exception: check response.status_code (or ok).")
+        fb.hint(
+            _(
+                "A 503 comes back as a response, not an exception: check response.status_code (or ok).",
+            )
+        )
     elif not check_answers(fb, run.value, [str(i) for i in range(n)]):
-        fb.hint("Keep the answer of the try that succeeded, one per i, in order.")
+        fb.hint(_("Keep the answer of the try that succeeded, one per i, in order."))
     if unmeasured(fb, stats, "requests", "retries"):
-        fb.note(f"this server injects no errors: nothing to retry (the lab server fails {error_rate:.0%})")
+        fb.note(
+            _(
+                "this server injects no errors: nothing to retry (the lab server fails {error_rate:.0%})",
+                error_rate=error_rate,
+            )
+        )
     else:
         fb.require(
             got == n + failed,
-            f"{got} requests = {n} answers + {failed} retries: each 503 was retried, nothing more",
-            f"the server got {got} requests for {n} answers and {failed} 503s: expected {n + failed} "
-            "(one retry per 503)",
+            _(
+                "{got} requests = {n} answers + {failed} retries: each 503 was retried, nothing more",
+                got=got,
+                n=n,
+                failed=failed,
+            ),
+            _(
+                "the server got {got} requests for {n} answers and {failed} 503s: expected "
+                "{value} (one retry per 503)",
+                got=got,
+                n=n,
+                failed=failed,
+                value=n + failed,
+            ),
         )
     if not check_connections(fb, stats, 1):
-        fb.hint("Retry on the same Session: create it once, before the loop.")
+        fb.hint(_("Retry on the same Session: create it once, before the loop."))
     return fb

@@ -35,6 +35,7 @@ from helpers.checks import (
     describe_error,
     is_stub,
 )
+from helpers.i18n import _
 from helpers.lab import start_server
 from helpers.timing import format_seconds
 
@@ -75,7 +76,13 @@ def _first_exception(fb: Feedback, results) -> bool:
     """A ✗ line for the first result that is an exception (a failed request); True if there is one."""
     for k, result in enumerate(results if isinstance(results, list) else []):
         if isinstance(result, BaseException):
-            fb.fail(f"result {k} is an exception, not an answer: {describe_error(result)}")
+            fb.fail(
+                _(
+                    "result {k} is an exception, not an answer: {result}",
+                    k=k,
+                    result=describe_error(result),
+                )
+            )
             return True
     return False
 
@@ -193,11 +200,13 @@ def fetch_bounded(fn, *, n: int = 100, workers: int = 20, latency: float = 0.1, 
     at most ``workers`` requests in flight, the main thread seen waiting in
     ``put()`` on a bounded queue, and no thread of its own left alive.
     """
-    fb = Feedback("Exercise 1 · a bounded queue")
+    fb = Feedback(_("Exercise 1 · a bounded queue"))
     if is_stub(fn):
         return fb.not_started(
-            "Write fetch_bounded(urls, workers): fetch_all's code with queue.Queue(maxsize=5) "
-            "(copy it from above), then run this check again."
+            _(
+                "Write fetch_bounded(urls, workers): fetch_all's code with "
+                "queue.Queue(maxsize=5) (copy it from above), then run this check again.",
+            )
         )
     server = start_server(latency=latency)
     waves = -(-n // workers)  # ceil(n / workers)
@@ -211,18 +220,38 @@ def fetch_bounded(fn, *, n: int = 100, workers: int = 20, latency: float = 0.1, 
         hung = [t for t in threading.enumerate() if t.name == "check-attempt" and t not in before]
         where, advice = _where(hung[0]) if run.timed_out and hung else ("", "")
     if run.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in fetch_bounded with its body.")
+        return fb.not_started(
+            _(
+                "Replace the `raise NotImplementedError` in fetch_bounded with its body.",
+            )
+        )
     if died.report(fb):  # a worker died: that, not the order of the steps, is what to fix
         advice = "Catch a failed request's exception in the worker and store it as its result"
     if not run.ok:
         said = f": {where}" + (f". {advice}" if advice else "") if where else ""
-        fb.fail(f"fetch_bounded(urls, {workers}) {run.describe(timeout)}{said}")
+        fb.fail(
+            _(
+                "fetch_bounded(urls, {workers}) {describe}{said}",
+                workers=workers,
+                describe=run.describe(timeout),
+                said=said,
+            )
+        )
         if run.timed_out:
             fb.hint(
-                f"{n} requests on {workers} workers take about {format_seconds(waves * latency)}. "
-                "A put() into a full queue waits until a worker takes an item out."
+                _(
+                    "{n} requests on {workers} workers take about {value}. A put() into a full queue "
+                    "waits until a worker takes an item out.",
+                    n=n,
+                    workers=workers,
+                    value=format_seconds(waves * latency),
+                )
             )
-            fb.note("the stuck call stays blocked in the background: restart the kernel to free it")
+            fb.note(
+                _(
+                    "the stuck call stays blocked in the background: restart the kernel to free it",
+                )
+            )
         return fb
     if not _first_exception(fb, run.value):
         check_answers(fb, _answers(run.value, server.url), [f"key={i}" for i in range(n)])
@@ -230,35 +259,75 @@ def fetch_bounded(fn, *, n: int = 100, workers: int = 20, latency: float = 0.1, 
     bounded = sorted(m for m in watcher.maxsizes if m > 0)
     if watcher.put_waits and bounded:
         fb.ok(
-            f"the queue was bounded (maxsize={bounded[0]}): the main thread was seen waiting in put() "
-            f"for a free slot {watcher.put_waits} times"
+            _(
+                "the queue was bounded (maxsize={bounded}): the main thread was seen waiting in "
+                "put() for a free slot {put_waits} times",
+                bounded=bounded[0],
+                put_waits=watcher.put_waits,
+            )
         )
     elif bounded:
-        fb.fail(f"the queue's bound, maxsize={bounded[0]}, was never reached: make it small, such as 5")
+        fb.fail(
+            _(
+                "the queue's bound, maxsize={bounded}, was never reached: make it small, such as 5",
+                bounded=bounded[0],
+            )
+        )
     elif 0 in watcher.maxsizes:
         fb.fail(
-            "the queue is unbounded (maxsize=0): the main thread never waited in put()"
-            + (f"; the queue held up to {watcher.fullest} items at once" if watcher.fullest > 5 else "")
+            _(
+                "the queue is unbounded (maxsize=0): the main thread never waited in put(){value}",
+                value=f"; the queue held up to {watcher.fullest} items at once"
+                if watcher.fullest > 5
+                else "",
+            )
         )
-        fb.hint("queue.Queue(maxsize=5) holds at most 5 items: a put() into a full queue waits for room.")
+        fb.hint(
+            _(
+                "queue.Queue(maxsize=5) holds at most 5 items: a put() into a full queue waits for room.",
+            )
+        )
     else:
-        fb.fail("no queue.Queue was seen at work: this exercise is fetch_all's worker threads and queue")
+        fb.fail(
+            _(
+                "no queue.Queue was seen at work: this exercise is fetch_all's worker threads and queue",
+            )
+        )
     left = _new_threads(before)
     for t in left:
         t.join(timeout=1.0 / len(left))
     left = [t for t in left if t.is_alive()]
     fb.require(
         not left,
-        "no thread left behind: every worker had exited when fetch_bounded returned",
-        f"{len(left)} threads it started are still alive after fetch_bounded returned (e.g. {left[0].name})"
-        if left
-        else "",
+        _(
+            "no thread left behind: every worker had exited when fetch_bounded returned",
+        ),
+        (
+            _(
+                "{n_left} threads it started are still alive after fetch_bounded returned (e.g. {name})",
+                n_left=len(left),
+                name=left[0].name,
+            )
+            if left
+            else ""
+        ),
     )
     if left:
-        fb.hint("Give each worker a sentinel (None) after the URLs, and join() every thread.")
+        fb.hint(
+            _(
+                "Give each worker a sentinel (None) after the URLs, and join() every thread.",
+            )
+        )
     fb.note(
-        f"took {format_seconds(run.elapsed)}; {n} requests on {workers} workers: {waves} waves × "
-        f"{format_seconds(latency)} = {format_seconds(waves * latency)} at best"
+        _(
+            "took {elapsed}; {n} requests on {workers} workers: {waves} waves × {latency} = {value} at best",
+            elapsed=format_seconds(run.elapsed),
+            n=n,
+            workers=workers,
+            waves=waves,
+            latency=format_seconds(latency),
+            value=format_seconds(waves * latency),
+        )
     )
     return fb
 
@@ -269,11 +338,13 @@ def fetch_local(fn, *, n: int = 100, workers: int = 20, latency: float = 0.1, ti
     Passes with all ``n`` answers in order and at most ``workers`` TCP
     connections: one Session per thread, each reusing its connection.
     """
-    fb = Feedback("Exercise 2 · one Session per thread")
+    fb = Feedback(_("Exercise 2 · one Session per thread"))
     if is_stub(fn):
         return fb.not_started(
-            "Write fetch_local(url): if this thread has no `local.session` yet, create a "
-            "requests.Session there; then GET url with it and return the response's JSON."
+            _(
+                "Write fetch_local(url): if this thread has no `local.session` yet, create a "
+                "requests.Session there; then GET url with it and return the response's JSON.",
+            )
         )
     server = start_server(latency=latency)
     timeout *= max(1.0, server.latency / max(latency, 1e-3))  # a server slower than the knob: more time
@@ -286,19 +357,40 @@ def fetch_local(fn, *, n: int = 100, workers: int = 20, latency: float = 0.1, ti
     server.reset_stats()
     run = attempt(on_a_pool, timeout=timeout)
     if run.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in fetch_local with its body.")
+        return fb.not_started(
+            _(
+                "Replace the `raise NotImplementedError` in fetch_local with its body.",
+            )
+        )
     if not run.ok:
-        return fb.fail(f"fetch_local, on {workers} threads, {run.describe(timeout)}")
+        return fb.fail(
+            _(
+                "fetch_local, on {workers} threads, {describe}",
+                workers=workers,
+                describe=run.describe(timeout),
+            )
+        )
     if run.value and all(r is None for r in run.value):
-        fb.fail(f"fetch_local returned None for all {n} URLs")
-        return fb.hint("Return the answer: session.get(url).json().")
+        fb.fail(_("fetch_local returned None for all {n} URLs", n=n))
+        return fb.hint(_("Return the answer: session.get(url).json()."))
     stats = server.stats(note=False)
     check_answers(fb, _answers(run.value, server.url), [f"key={i}" for i in range(n)])
     if not check_connections(fb, stats, workers, at_most=True):
         fb.hint(
-            f"{stats['connections']} connections for {n} requests: a Session was made more often than "
-            "once per thread. Make it only when `local` has none yet (hasattr or getattr(local, "
-            "'session', None)), and keep `local` outside the function."
+            _(
+                "{connections} connections for {n} requests: a Session was made more often than "
+                "once per thread. Make it only when `local` has none yet (hasattr or "
+                "getattr(local, 'session', None)), and keep `local` outside the function.",
+                connections=stats["connections"],
+                n=n,
+            )
         )
-    fb.note(f"{n} requests on {workers} threads in {format_seconds(run.elapsed)}")
+    fb.note(
+        _(
+            "{n} requests on {workers} threads in {elapsed}",
+            n=n,
+            workers=workers,
+            elapsed=format_seconds(run.elapsed),
+        )
+    )
     return fb

@@ -25,6 +25,7 @@ import time
 from helpers import checks
 from helpers.checks import Feedback, attempt, is_stub
 from helpers.exercises.nb02 import _ThreadErrors
+from helpers.i18n import _
 from helpers.memory import format_bytes
 
 NOTEBOOK = "03"
@@ -143,11 +144,14 @@ def add_safely(fn, *, threads: int = 4, times: int = 1000, timeout: float = 30.0
     ``threads × times``. Reading ``counter.value`` opens the window itself
     (:class:`_Counter`), so only a lock held from the read to the write passes.
     """
-    fb = Feedback("Exercise 1 · a race, fixed")
+    fb = Feedback(_("Exercise 1 · a race, fixed"))
     if is_stub(fn):
         return fb.not_started(
-            "Write add_safely(counter, times): add_racy's loop on counter.value, inside `with lock:`, "
-            "with one threading.Lock made outside the function. Then run this check again."
+            _(
+                "Write add_safely(counter, times): add_racy's loop on counter.value, inside "
+                "`with lock:`, with one threading.Lock made outside the function. Then run this "
+                "check again.",
+            )
         )
     counter, expected = _Counter(), threads * times
     start = threading.Barrier(threads + 1)
@@ -168,40 +172,73 @@ def add_safely(fn, *, threads: int = 4, times: int = 1000, timeout: float = 30.0
     with _ThreadErrors() as died:
         run = attempt(run_all, timeout=timeout)
     if not run.ok:
-        fb.fail(f"{threads} threads × add_safely(counter, {times}) {run.describe(timeout)}")
+        fb.fail(
+            _(
+                "{threads} threads × add_safely(counter, {times}) {describe}",
+                threads=threads,
+                times=times,
+                describe=run.describe(timeout),
+            )
+        )
         if not run.timed_out:
             return fb
         return fb.hint(
-            "A thread waits forever at a lock nobody releases: use `with lock:` (it releases the lock "
-            "even on an exception), and do not take the same Lock twice in one thread."
+            _(
+                "A thread waits forever at a lock nobody releases: use `with lock:` (it releases "
+                "the lock even on an exception), and do not take the same Lock twice in one "
+                "thread.",
+            )
         )
     if died.report(fb):  # e.g. add_safely(times), as add_racy: a TypeError in every thread
         return fb.hint(
-            "add_safely(counter, times): the check passes its counter and the number of additions."
+            _(
+                "add_safely(counter, times): the check passes its counter and the number of additions.",
+            )
         )
     if not fb.require(
         counter.writes == expected and not counter.not_plus_one,
-        f"{threads} threads × {times:,} additions: {expected:,} writes, each 1 more than the value "
-        "its thread had just read",
+        _(
+            "{threads} threads × {times:,} additions: {expected:,} writes, each 1 more than "
+            "the value its thread had just read",
+            threads=threads,
+            times=times,
+            expected=expected,
+        ),
         _adding_one_failure(counter, threads, times),
     ):
         if not counter.writes:
-            return fb.hint("Read and write counter.value, on the counter the check passes in (not a global).")
+            return fb.hint(
+                _(
+                    "Read and write counter.value, on the counter the check passes in (not a global).",
+                )
+            )
         return fb.hint(
-            "Add 1 at a time, as add_racy does: x = counter.value, time.sleep(0), counter.value = x + 1, "
-            f"{times:,} times."
+            _(
+                "Add 1 at a time, as add_racy does: x = counter.value, time.sleep(0), "
+                "counter.value = x + 1, {times:,} times.",
+                times=times,
+            )
         )
     total = counter.total
     if fb.require(
         total == expected and not counter.overwrites,
-        f"counter.value is {total:,}, as expected: no update lost",
+        _(
+            "counter.value is {total:,}, as expected: no update lost",
+            total=total,
+        ),
         _lost_failure(counter, expected),
     ):
-        return fb.note("the counter opened the window itself: reading counter.value let other threads run")
+        return fb.note(
+            _(
+                "the counter opened the window itself: reading counter.value let other threads run",
+            )
+        )
     return fb.hint(
-        "Hold one Lock from the read to the write, in every thread: `with lock:` around all three "
-        "steps, and the Lock made once, outside add_safely (a Lock made inside it is a new one per "
-        "call: each thread has its own, and nothing is protected)."
+        _(
+            "Hold one Lock from the read to the write, in every thread: `with lock:` around "
+            "all three steps, and the Lock made once, outside add_safely (a Lock made inside "
+            "it is a new one per call: each thread has its own, and nothing is protected).",
+        )
     )
 
 
@@ -247,14 +284,22 @@ def run_small(fn, *, n: int = 10, size: int = SMALL, timeout: float = 10.0) -> F
     Windows, which keeps the reservation), and ``threading.stack_size()`` is 0
     again. The checker starts from 0 and restores 0 in any case.
     """
-    fb = Feedback("Exercise 2 · smaller stacks")
+    fb = Feedback(_("Exercise 2 · smaller stacks"))
     if is_stub(fn):
         return fb.not_started(
-            "Write run_small(work, n): set threading.stack_size(SMALL), start n threads running work(), "
-            "put threading.stack_size(0) back, and join the threads. Then run this check again."
+            _(
+                "Write run_small(work, n): set threading.stack_size(SMALL), start n threads "
+                "running work(), put threading.stack_size(0) back, and join the threads. Then "
+                "run this check again.",
+            )
         )
     if setting := threading.stack_size(0):  # an earlier run left it set: start from the default
-        fb.note(f"threading.stack_size() was {setting} before the check, from an earlier run: now 0")
+        fb.note(
+            _(
+                "threading.stack_size() was {setting} before the check, from an earlier run: now 0",
+                setting=setting,
+            )
+        )
     default = _default_stack()
     records, done, lock = [], [], threading.Lock()
 
@@ -274,48 +319,92 @@ def run_small(fn, *, n: int = 10, size: int = SMALL, timeout: float = 10.0) -> F
     finally:
         threading.stack_size(0)  # whatever the learner's code did, the kernel gets the default back
     if run.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in run_small with its body.")
+        return fb.not_started(_("Replace the `raise NotImplementedError` in run_small with its body."))
     died.report(fb)  # e.g. Thread(target=work, args=(i,)): work() takes no arguments
     if not run.ok:
-        return fb.fail(f"run_small(work, {n}) {run.describe(timeout)}")
-    _, finished, after = run.value
-    for t in {thread for thread, _ in records}:
+        return fb.fail(
+            _(
+                "run_small(work, {n}) {describe}",
+                n=n,
+                describe=run.describe(timeout),
+            )
+        )
+    _started, finished, after = run.value
+    for t in {thread for thread, _unused in records}:
         t.join(timeout=1.0)
-    threads = {thread for thread, _ in records}
+    threads = {thread for thread, _unused in records}
     if not fb.require(
         len(records) == n and len(threads) == n,
-        f"work() ran {n} times, on {n} threads",
-        f"work() ran {len(records)} times on {len(threads)} threads; expected {n} times on {n} threads",
+        _("work() ran {n} times, on {n} threads", n=n),
+        _(
+            "work() ran {n_records} times on {n_threads} threads; expected {n} times on {n} threads",
+            n_records=len(records),
+            n_threads=len(threads),
+            n=n,
+        ),
     ):
-        return fb.hint("One threading.Thread(target=work) per run: n threads, each started once.")
+        return fb.hint(
+            _(
+                "One threading.Thread(target=work) per run: n threads, each started once.",
+            )
+        )
     fb.require(
         finished == n,
-        "every thread had finished when run_small returned",
-        f"when run_small returned, only {finished} of the {n} threads had finished: join() them",
+        _("every thread had finished when run_small returned"),
+        _(
+            "when run_small returned, only {finished} of the {n} threads had finished: join() them",
+            finished=finished,
+            n=n,
+        ),
     )
     stacks = [s for _, s in records]
     if None in stacks or default is None:
-        fb.note("this system does not tell a thread's stack size: the stacks were not checked")
+        fb.note(
+            _(
+                "this system does not tell a thread's stack size: the stacks were not checked",
+            )
+        )
     elif sys.platform == "win32":  # the setting is the committed part there; the reservation stays
         fb.note(
-            f"Windows reserved {format_bytes(max(stacks))} for each of these threads (a default thread: "
-            f"{format_bytes(default)}): threading.stack_size sets how much of a stack is committed at "
-            "start there, not its reservation, so the stack sizes were not judged"
+            _(
+                "Windows reserved {format_bytes} for each of these threads (a default thread: "
+                "{format_bytes2}): threading.stack_size sets how much of a stack is committed at "
+                "start there, not its reservation, so the stack sizes were not judged",
+                format_bytes=format_bytes(max(stacks)),
+                format_bytes2=format_bytes(default),
+            )
         )
     else:
         big = [s for s in stacks if s > 2 * size]
         if not fb.require(
             not big,
-            f"each thread's stack was {format_bytes(max(stacks))} (a default thread here gets "
-            f"{format_bytes(default)})",
-            f"{len(big)} of the {n} threads had stacks of {format_bytes(max(big, default=0))}, not "
-            f"{format_bytes(size)}",
+            _(
+                "each thread's stack was {format_bytes} (a default thread here gets {format_bytes2})",
+                format_bytes=format_bytes(max(stacks)),
+                format_bytes2=format_bytes(default),
+            ),
+            _(
+                "{n_big} of the {n} threads had stacks of {format_bytes}, not {format_bytes2}",
+                n_big=len(big),
+                n=n,
+                format_bytes=format_bytes(max(big, default=0)),
+                format_bytes2=format_bytes(size),
+            ),
         ):
-            fb.hint("threading.stack_size(size) applies to threads started after it: call it before start().")
+            fb.hint(
+                _(
+                    "threading.stack_size(size) applies to threads started after it: call it before start().",
+                )
+            )
     fb.require(
         after == 0,
-        "threading.stack_size() was back to 0 (the default) when run_small returned",
-        f"threading.stack_size() was still {after} when run_small returned, not 0: put the default "
-        "back with threading.stack_size(0) (the check did it for you)",
+        _(
+            "threading.stack_size() was back to 0 (the default) when run_small returned",
+        ),
+        _(
+            "threading.stack_size() was still {after} when run_small returned, not 0: put "
+            "the default back with threading.stack_size(0) (the check did it for you)",
+            after=after,
+        ),
     )
     return fb

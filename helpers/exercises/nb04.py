@@ -32,6 +32,7 @@ from helpers.checks import (
     is_stub,
     unmeasured,
 )
+from helpers.i18n import _
 from helpers.lab import measurable, start_server
 from helpers.timing import format_seconds
 
@@ -97,17 +98,23 @@ async def download_many(
     the measured round trip on a server without counters, where peak and connections are
     not measurable).
     """
-    fb = Feedback(f"Exercise 1 · {n} requests, predicted then measured")
+    fb = Feedback(_("Exercise 1 · {n} requests, predicted then measured", n=n))
     waves = math.ceil(n / DEFAULT_LIMIT)
     if round_trips is None or peak is None:
         return fb.not_started(
-            "First write your two predictions in the starter cell: predicted_round_trips (how many "
-            f"round trips {n} requests take) and predicted_peak (how many the server sees in flight at once)."
+            _(
+                "First write your two predictions in the starter cell: predicted_round_trips "
+                "(how many round trips {n} requests take) and predicted_peak (how many the "
+                "server sees in flight at once).",
+                n=n,
+            )
         )
     if is_stub(fn):
         return fb.not_started(
-            "Now write download_many(urls): one aiohttp.ClientSession (default connector), "
-            "gather a request per URL, return the answers in order."
+            _(
+                "Now write download_many(urls): one aiohttp.ClientSession (default connector), "
+                "gather a request per URL, return the answers in order.",
+            )
         )
     server = start_server(latency=latency)
     urls = [f"{server.url}/get?{i}" for i in range(n)]
@@ -115,44 +122,98 @@ async def download_many(
     timeout = 30 * waves * server.latency + 10
     run = await _attempt(fn, urls, timeout=timeout)
     if not run.ok:
-        fb.fail(f"download_many(urls) {run.describe(timeout)}")
-        return fb.hint("Start from one_shared_session above: one session, gather, return the bodies.")
+        fb.fail(_("download_many(urls) {describe}", describe=run.describe(timeout)))
+        return fb.hint(
+            _(
+                "Start from one_shared_session above: one session, gather, return the bodies.",
+            )
+        )
     stats = _stats(server)
     check_answers(fb, run.value, [str(i) for i in range(n)])
     if not check_peak(fb, stats, DEFAULT_LIMIT):
         fb.hint(
-            "Open ONE ClientSession for all the requests, with its default connector: "
-            "the connector (limit 100) is what caps the requests in flight."
+            _(
+                "Open ONE ClientSession for all the requests, with its default connector: the "
+                "connector (limit 100) is what caps the requests in flight.",
+            )
         )
     elif measurable(stats["peak_in_flight"]) and stats["peak_in_flight"] < 0.9 * DEFAULT_LIMIT:
         fb.fail(
-            f"at most {stats['peak_in_flight']} requests were in flight at once: the default connector "
-            f"allows {DEFAULT_LIMIT} (did you set a limit of your own?)"
+            _(
+                "at most {peak_in_flight} requests were in flight at once: the default connector "
+                "allows {DEFAULT_LIMIT} (did you set a limit of your own?)",
+                peak_in_flight=stats["peak_in_flight"],
+                DEFAULT_LIMIT=DEFAULT_LIMIT,
+            )
         )
     check_connections(fb, stats, DEFAULT_LIMIT, at_most=True)
     measured = run.elapsed / server.latency
-    fb.note(f"measured: {format_seconds(run.elapsed)} = {measured:.1f} round trips of {server.latency:.3g} s")
+    fb.note(
+        _(
+            "measured: {elapsed} = {measured:.1f} round trips of {latency:.3g} s",
+            elapsed=format_seconds(run.elapsed),
+            measured=measured,
+            latency=server.latency,
+        )
+    )
     if not _number(round_trips):
-        fb.fail(f"predicted_round_trips should be a number of round trips, not {round_trips!r}")
+        fb.fail(
+            _(
+                "predicted_round_trips should be a number of round trips, not {round_trips!r}",
+                round_trips=round_trips,
+            )
+        )
     elif waves <= round_trips < waves + 1:
         fb.ok(
-            f"you predicted {round_trips:g} round trips: right, {n} requests go in {waves} waves of at "
-            f"most {DEFAULT_LIMIT} ({' + '.join(str(min(DEFAULT_LIMIT, n - k)) for k in range(0, n, 100))})"
+            _(
+                "you predicted {round_trips:g} round trips: right, {n} requests go in {waves} "
+                "waves of at most {DEFAULT_LIMIT} ({join})",
+                round_trips=round_trips,
+                n=n,
+                waves=waves,
+                DEFAULT_LIMIT=DEFAULT_LIMIT,
+                join=" + ".join(str(min(DEFAULT_LIMIT, n - k)) for k in range(0, n, 100)),
+            )
         )
     else:
         fb.fail(
-            f"you predicted {round_trips:g} round trips; at most {DEFAULT_LIMIT} requests are in flight at "
-            f"once, so {n} requests need {waves} waves: {waves} round trips (measured: {measured:.1f})"
+            _(
+                "you predicted {round_trips:g} round trips; at most {DEFAULT_LIMIT} requests are "
+                "in flight at once, so {n} requests need {waves} waves: {waves} round trips "
+                "(measured: {measured:.1f})",
+                round_trips=round_trips,
+                DEFAULT_LIMIT=DEFAULT_LIMIT,
+                n=n,
+                waves=waves,
+                measured=measured,
+            )
         )
-        fb.hint("A wave takes a whole round trip even when it is not full: round up, not n / limit.")
+        fb.hint(
+            _(
+                "A wave takes a whole round trip even when it is not full: round up, not n / limit.",
+            )
+        )
     if not _number(peak):
-        fb.fail(f"predicted_peak should be a number of requests, not {peak!r}")
+        fb.fail(
+            _(
+                "predicted_peak should be a number of requests, not {peak!r}",
+                peak=peak,
+            )
+        )
     else:
         fb.require(
             peak == DEFAULT_LIMIT,
-            f"you predicted a peak of {peak:g} in flight: right, the default connector's limit",
-            f"you predicted a peak of {peak:g} in flight; one session's default connector opens at most "
-            f"{DEFAULT_LIMIT} connections, so at most {DEFAULT_LIMIT} requests are in flight",
+            _(
+                "you predicted a peak of {peak:g} in flight: right, the default connector's limit",
+                peak=peak,
+            ),
+            _(
+                "you predicted a peak of {peak:g} in flight; one session's default connector "
+                "opens at most {DEFAULT_LIMIT} connections, so at most {DEFAULT_LIMIT} requests "
+                "are in flight",
+                peak=peak,
+                DEFAULT_LIMIT=DEFAULT_LIMIT,
+            ),
         )
     return fb
 
@@ -173,32 +234,75 @@ async def download_rounds(fn, *, n: int = 100, rounds: int = 3, latency: float =
     for name, value in (("n", n), ("rounds", rounds)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, not {value!r}")
-    fb = Feedback(f"Exercise 2 · {rounds} rounds of {n} requests, one session")
+    fb = Feedback(
+        _(
+            "Exercise 2 · {rounds} rounds of {n} requests, one session",
+            rounds=rounds,
+            n=n,
+        )
+    )
     if is_stub(fn):
         return fb.not_started(
-            "Write download_rounds(urls, rounds) in the starter cell: open ONE aiohttp.ClientSession, "
-            "then `rounds` times gather a request per URL through it; return the last round's answers."
+            _(
+                "Write download_rounds(urls, rounds) in the starter cell: open ONE "
+                "aiohttp.ClientSession, then `rounds` times gather a request per URL through it; "
+                "return the last round's answers.",
+            )
         )
     server = start_server(latency=latency)
     run, stats = await _rounds_run(fn, server, n, rounds)
     if not run.ok:
-        fb.fail(f"download_rounds(urls, {rounds}) {run.describe(_rounds_timeout(server, rounds))}")
-        return fb.hint("Start from one_shared_session above, and return the last round's answers.")
+        fb.fail(
+            _(
+                "download_rounds(urls, {rounds}) {describe}",
+                rounds=rounds,
+                describe=run.describe(_rounds_timeout(server, rounds)),
+            )
+        )
+        return fb.hint(
+            _(
+                "Start from one_shared_session above, and return the last round's answers.",
+            )
+        )
     if not check_answers(fb, run.value, [str(i) for i in range(n)]):
-        fb.hint(f"Return the answers of the last round only: a list of {n}, in the order of urls.")
+        fb.hint(
+            _(
+                "Return the answers of the last round only: a list of {n}, in the order of urls.",
+                n=n,
+            )
+        )
     complete = True  # every round ran, as far as the server could count
     if not unmeasured(fb, stats, "requests", "requests counted at the server"):
         complete = fb.require(
             stats["requests"] == rounds * n,
-            f"the server saw {stats['requests']} requests: {rounds} rounds × {n} URLs",
-            f"the server saw {stats['requests']} requests; {rounds} rounds of {n} URLs are {rounds * n}",
+            _(
+                "the server saw {requests} requests: {rounds} rounds × {n} URLs",
+                requests=stats["requests"],
+                rounds=rounds,
+                n=n,
+            ),
+            _(
+                "the server saw {requests} requests; {rounds} rounds of {n} URLs are {value}",
+                requests=stats["requests"],
+                rounds=rounds,
+                n=n,
+                value=rounds * n,
+            ),
         )
         if stats["requests"] < rounds * n:
-            fb.hint(f"Run every round: `for _ in range(rounds):`, each a gather of {n} requests.")
+            fb.hint(
+                _(
+                    "Run every round: `for _ in range(rounds):`, each a gather of {n} requests.",
+                    n=n,
+                )
+            )
     if not check_connections(fb, stats, n, at_most=True):
         fb.hint(
-            "Open the session ONCE, before the loop over the rounds, and pass it to every request: "
-            "a session per round (or per request) opens new connections each time; one session reuses them."
+            _(
+                "Open the session ONCE, before the loop over the rounds, and pass it to every "
+                "request: a session per round (or per request) opens new connections each time; "
+                "one session reuses them.",
+            )
         )
     overlapped = not _one_after_another(fb, stats, run.elapsed, server, n, rounds)
     ideal = _ideal(server, rounds)
@@ -210,13 +314,22 @@ async def download_rounds(fn, *, n: int = 100, rounds: int = 3, latency: float =
     run, stats = await _rounds_run(fn, server, few, few_rounds)
     if not run.ok:
         timeout = _rounds_timeout(server, few_rounds)
-        fb.fail(f"download_rounds(urls, {few_rounds}) on {few} URLs {run.describe(timeout)}")
+        fb.fail(
+            _(
+                "download_rounds(urls, {few_rounds}) on {few} URLs {describe}",
+                few_rounds=few_rounds,
+                few=few,
+                describe=run.describe(timeout),
+            )
+        )
     else:
         overlapped |= not _one_after_another(fb, stats, run.elapsed, server, few, few_rounds, say=False)
     if overlapped:
         fb.hint(
-            "Await each round before the next one starts: `for _ in range(rounds): answers = await "
-            "asyncio.gather(...)`, not one gather (or TaskGroup) around all the rounds."
+            _(
+                "Await each round before the next one starts: `for _ in range(rounds): answers = "
+                "await asyncio.gather(...)`, not one gather (or TaskGroup) around all the rounds.",
+            )
         )
     return fb
 
@@ -245,16 +358,29 @@ def _one_after_another(fb: Feedback, stats, elapsed: float, server, n: int, roun
         peak = stats["peak_in_flight"]
         return fb.require(
             peak <= n,
-            f"{n} URLs × {rounds} rounds: at most {peak} requests in flight, one round after the other",
-            f"{n} URLs × {rounds} rounds: {peak} requests were in flight at once, more than the {n} "
-            "URLs of a round: the rounds overlapped",
+            _(
+                "{n} URLs × {rounds} rounds: at most {peak} requests in flight, one round after the other",
+                n=n,
+                rounds=rounds,
+                peak=peak,
+            ),
+            _(
+                "{n} URLs × {rounds} rounds: {peak} requests were in flight at once, more than "
+                "the {n} URLs of a round: the rounds overlapped",
+                n=n,
+                rounds=rounds,
+                peak=peak,
+            ),
         )
     # rounds one after the other take a round trip each (the first on new connections), each the
     # slowest of n requests: at least the first and 2/3 of each of the others (their median); a round
     # skipped, or all of them at once, take about one (the server's counters would show it)
     if say:
         fb.note(
-            "requests in flight: not measurable on this server (it keeps no counters): judged by the time"
+            _(
+                "requests in flight: not measurable on this server (it keeps no counters): "
+                "judged by the time",
+            )
         )
     least = server.cold_latency + (rounds - 1) * server.latency * 2 / 3
     if elapsed >= least:
@@ -262,6 +388,12 @@ def _one_after_another(fb: Feedback, stats, elapsed: float, server, n: int, roun
     return fb.require(
         False,
         "",
-        f"{n} URLs × {rounds} rounds took {format_seconds(elapsed)}, under {format_seconds(least)}: faster "
-        f"than {rounds} rounds one after the other can go (did each round run, after the previous one?)",
+        _(
+            "{n} URLs × {rounds} rounds took {elapsed}, under {least}: faster than {rounds} "
+            "rounds one after the other can go (did each round run, after the previous one?)",
+            n=n,
+            rounds=rounds,
+            elapsed=format_seconds(elapsed),
+            least=format_seconds(least),
+        ),
     )

@@ -37,6 +37,7 @@ from helpers.checks import (
     query_of,
 )
 from helpers.exercises.nb04 import _attempt, _settle, _stats
+from helpers.i18n import _
 from helpers.lab import measurable, start_server
 from helpers.timing import format_seconds
 
@@ -85,20 +86,33 @@ async def strict_download(fn, error_class, *, n: int = 20, latency: float = LATE
     well under that second, and no task the call started may still be running
     when it returns (a ``TaskGroup`` cancels them; a bare ``gather`` does not).
     """
-    fb = Feedback("Exercise 1 · all or nothing")
+    fb = Feedback(_("Exercise 1 · all or nothing"))
     if is_stub(fn):
         return fb.not_started(
-            "Write strict_download(urls) in the starter cell: one ClientSession, a TaskGroup with a task "
-            "per URL, the answers in order; catch `except* aiohttp.ClientResponseError as group` and "
-            "raise DownloadFailed(sorted(e.status for e in group.exceptions))."
+            _(
+                "Write strict_download(urls) in the starter cell: one ClientSession, a TaskGroup "
+                "with a task per URL, the answers in order; catch `except* "
+                "aiohttp.ClientResponseError as group` and raise DownloadFailed(sorted(e.status "
+                "for e in group.exceptions)).",
+            )
         )
     server = start_server(latency=latency)
     good = [f"{server.url}/get?{i}" for i in range(n)]
     timeout = 20 * server.cold_latency + 10
     run = await _attempt(fn, good, timeout=timeout)
     if not run.ok:
-        fb.fail(f"strict_download(urls) on {n} good URLs {run.describe(timeout)}")
-        return fb.hint("Return [task.result() for task in tasks] after the TaskGroup's block.")
+        fb.fail(
+            _(
+                "strict_download(urls) on {n} good URLs {describe}",
+                n=n,
+                describe=run.describe(timeout),
+            )
+        )
+        return fb.hint(
+            _(
+                "Return [task.result() for task in tasks] after the TaskGroup's block.",
+            )
+        )
     check_answers(fb, run.value, [str(i) for i in range(n)])
     slow = 1.0
     bad = [f"{server.url}/delay/{slow:g}?{i}" for i in range(n)]
@@ -109,33 +123,65 @@ async def strict_download(fn, error_class, *, n: int = 20, latency: float = LATE
     await _cancel_all(leftover)
     await _settle(server, within=slow + 1)
     if run.ok:
-        fb.fail(f"two requests failed (503 and 500), yet it returned {run.value!r:.60}: raise DownloadFailed")
-        return fb.hint("response.raise_for_status() turns a 5xx into a ClientResponseError.")
+        fb.fail(
+            _(
+                "two requests failed (503 and 500), yet it returned {value!r:.60}: raise DownloadFailed",
+                value=run.value,
+            )
+        )
+        return fb.hint(_("response.raise_for_status() turns a 5xx into a ClientResponseError."))
     error = run.error
     if run.timed_out:
-        fb.fail(f"with two failing requests, strict_download(urls) {run.describe(timeout)}")
+        fb.fail(
+            _(
+                "with two failing requests, strict_download(urls) {describe}",
+                describe=run.describe(timeout),
+            )
+        )
     elif not (isinstance(error, error_class) or type(error).__name__ == error_class.__name__):
         fb.fail(
-            f"it raised {type(error).__name__}, not DownloadFailed: catch the TaskGroup's ExceptionGroup "
-            "with `except* aiohttp.ClientResponseError as group` and raise DownloadFailed(statuses)"
+            _(
+                "it raised {name}, not DownloadFailed: catch the TaskGroup's ExceptionGroup with "
+                "`except* aiohttp.ClientResponseError as group` and raise "
+                "DownloadFailed(statuses)",
+                name=type(error).__name__,
+            )
         )
     else:
         statuses = getattr(error, "statuses", None)
         right = isinstance(statuses, list) and statuses == sorted(statuses) and set(statuses) <= {500, 503}
         fb.require(
             right and bool(statuses),
-            f"it raised DownloadFailed({statuses}): the statuses that failed before the rest were cancelled",
-            f"it raised DownloadFailed({statuses!r:.60}); expected a sorted list of the failed statuses, "
-            "among [500, 503]",
+            _(
+                "it raised DownloadFailed({statuses}): the statuses that failed before the rest "
+                "were cancelled",
+                statuses=statuses,
+            ),
+            _(
+                "it raised DownloadFailed({statuses!r:.60}); expected a sorted list of the "
+                "failed statuses, among [500, 503]",
+                statuses=statuses,
+            ),
         )
     fb.require(
         not leftover and run.elapsed < 0.75 * slow,
-        f"it returned after {format_seconds(run.elapsed)}, every other request cancelled, none left running",
-        f"{len(leftover)} of the requests it started were still running when it returned "
-        f"(after {format_seconds(run.elapsed)}): a failure must cancel the rest",
+        _(
+            "it returned after {elapsed}, every other request cancelled, none left running",
+            elapsed=format_seconds(run.elapsed),
+        ),
+        _(
+            "{n_leftover} of the requests it started were still running when it returned "
+            "(after {elapsed}): a failure must cancel the rest",
+            n_leftover=len(leftover),
+            elapsed=format_seconds(run.elapsed),
+        ),
     )
     if leftover:
-        fb.hint("asyncio.gather leaves the other tasks running when one fails; a TaskGroup cancels them.")
+        fb.hint(
+            _(
+                "asyncio.gather leaves the other tasks running when one fails; a TaskGroup cancels them.",
+            )
+        )
     return fb
 
 
@@ -151,11 +197,19 @@ async def polite_download(fn, *, limit: int = 10, n: int = 100, latency: float =
     """
     if not (isinstance(limit, int) and 0 < limit <= n):
         raise ValueError(f"limit must be an int between 1 and n={n}, not {limit!r}")
-    fb = Feedback(f"Exercise 2 · polite_download, at most {limit} in flight")
+    fb = Feedback(
+        _(
+            "Exercise 2 · polite_download, at most {limit} in flight",
+            limit=limit,
+        )
+    )
     if is_stub(fn):
         return fb.not_started(
-            "Write polite_download(urls, limit=10) in the starter cell: one aiohttp.ClientSession, "
-            "an asyncio.Semaphore(limit) around each request, gather the answers and return them."
+            _(
+                "Write polite_download(urls, limit=10) in the starter cell: one "
+                "aiohttp.ClientSession, an asyncio.Semaphore(limit) around each request, gather "
+                "the answers and return them.",
+            )
         )
     server = start_server(latency=latency)
     urls = [f"{server.url}/get?{i}" for i in range(n)]
@@ -165,19 +219,36 @@ async def polite_download(fn, *, limit: int = 10, n: int = 100, latency: float =
     server.reset_stats()
     run = await _attempt(fn, urls, limit=limit, timeout=timeout)
     if not run.ok:
-        fb.fail(f"polite_download(urls, limit={limit}) {run.describe(timeout)}")
-        return fb.hint("Start from limited_by_semaphore above; call it as polite_download(urls, limit=10).")
+        fb.fail(
+            _(
+                "polite_download(urls, limit={limit}) {describe}",
+                limit=limit,
+                describe=run.describe(timeout),
+            )
+        )
+        return fb.hint(
+            _(
+                "Start from limited_by_semaphore above; call it as polite_download(urls, limit=10).",
+            )
+        )
     stats = _stats(server)
     check_answers(fb, run.value, [str(i) for i in range(n)])
     too_fast = not _limit_kept(fb, stats, run.elapsed, ideal, limit)  # only where peak is not measurable
     if too_fast or not check_peak(fb, stats, limit, exactly=True):
         fb.hint(
-            "Create ONE Semaphore(limit) per call of polite_download, shared by every request "
-            "(a semaphore created inside each request's coroutine limits nothing), and hold it "
-            "around the whole request: `async with semaphore:` then `async with session.get(...)`."
+            _(
+                "Create ONE Semaphore(limit) per call of polite_download, shared by every "
+                "request (a semaphore created inside each request's coroutine limits nothing), "
+                "and hold it around the whole request: `async with semaphore:` then `async with "
+                "session.get(...)`.",
+            )
         )
     if not check_connections(fb, stats, limit, at_most=True):
-        fb.hint("Open one ClientSession for all the requests: a session per request opens a connection each.")
+        fb.hint(
+            _(
+                "Open one ClientSession for all the requests: a session per request opens a connection each.",
+            )
+        )
     if not too_fast:  # 2 × the ideal, and at least 0.5 s of room for a crowded machine (a fast server)
         what = f"N × latency / limit = {n} × {server.latency:.3g} / {limit}"
         what += "" if server.has_stats else " + a new connection's set-up"  # the ideal's two parts
@@ -190,12 +261,21 @@ def _limit_kept(fb: Feedback, stats, elapsed: float, ideal: float, limit: int) -
     """Without a peak counter: ``limit`` at a time cannot finish in under half of N × latency / limit."""
     if measurable(stats["peak_in_flight"]) or elapsed >= 0.5 * ideal:
         return True
-    fb.note("requests in flight: not measurable on this server (it keeps no counters)")
+    fb.note(
+        _(
+            "requests in flight: not measurable on this server (it keeps no counters)",
+        )
+    )
     return fb.require(
         False,
         "",
-        f"took {format_seconds(elapsed)}, {elapsed / ideal:.2f} × N × latency / limit: faster than "
-        f"{limit} at a time can go, so more than {limit} requests were in flight at once",
+        _(
+            "took {elapsed}, {value:.2f} × N × latency / limit: faster than {limit} at a "
+            "time can go, so more than {limit} requests were in flight at once",
+            elapsed=format_seconds(elapsed),
+            value=elapsed / ideal,
+            limit=limit,
+        ),
     )
 
 
@@ -221,7 +301,7 @@ def _tracing_session() -> tuple[aiohttp.ClientSession, list[tuple[str, str, floa
 
 
 def _starts(log, url: str) -> int:
-    return sum(1 for u, event, _, _ in log if u == url and event == "start")
+    return sum(1 for u, event, _unused, _ in log if u == url and event == "start")
 
 
 def _sent(server, log, urls: list[str]) -> int:
@@ -233,7 +313,7 @@ def _sent(server, log, urls: list[str]) -> int:
 def _statuses(log, url: str) -> list:
     """What ended each attempt at ``url``: a status code, or an error's class name (None: cut off)."""
     ends, current = [], None
-    for u, event, _, what in log:
+    for u, event, _unused, what in log:
         if u != url:
             continue
         if event == "start":
@@ -269,12 +349,15 @@ async def fetch_with_retries(fn, *, attempts: int = 3) -> Feedback:
     counted by the client (a traced session), and :func:`stand_ins` give the 100
     requests their 503s and timeouts.
     """
-    fb = Feedback("Exercise 3 · better retries")
+    fb = Feedback(_("Exercise 3 · better retries"))
     if is_stub(fn):
         return fb.not_started(
-            "Write fetch_with_retries(session, url, attempts, attempt_timeout, backoff) in the starter "
-            "cell: start from get_with_retries above; retry only 5xx answers and timeouts, cut each "
-            "attempt with asyncio.timeout(attempt_timeout), and add random jitter to the backoff."
+            _(
+                "Write fetch_with_retries(session, url, attempts, attempt_timeout, backoff) in "
+                "the starter cell: start from get_with_retries above; retry only 5xx answers and "
+                "timeouts, cut each attempt with asyncio.timeout(attempt_timeout), and add "
+                "random jitter to the backoff.",
+            )
         )
     server = start_server(**FLAKY)
     base = server.url
@@ -290,19 +373,43 @@ async def fetch_with_retries(fn, *, attempts: int = 3) -> Feedback:
         sent = _sent(server, log, [url])
         if isinstance(run.error, TypeError):
             fb.fail(
-                f"fetch_with_retries(session, url, attempts=, attempt_timeout=, backoff=) {run.describe()}"
+                _(
+                    "fetch_with_retries(session, url, attempts=, attempt_timeout=, backoff=) {describe}",
+                    describe=run.describe(),
+                )
             )
-            return fb.hint("Keep the starter's signature: the check passes those three as keywords.")
+            return fb.hint(
+                _(
+                    "Keep the starter's signature: the check passes those three as keywords.",
+                )
+            )
         if run.ok:
-            fb.fail(f"for a 404 it returned {run.value!r:.60}: it should raise (response.raise_for_status())")
+            fb.fail(
+                _(
+                    "for a 404 it returned {value!r:.60}: it should raise (response.raise_for_status())",
+                    value=run.value,
+                )
+            )
         elif run.timed_out:
-            fb.fail(f"for a 404 it {run.describe(10)}; expected an error at once (a ClientResponseError)")
+            fb.fail(
+                _(
+                    "for a 404 it {describe}; expected an error at once (a ClientResponseError)",
+                    describe=run.describe(10),
+                )
+            )
         if not fb.require(
             sent == 1,
-            "a 404 was sent once and raised: it would fail again",
-            f"a 404 was sent {sent} times: it will be a 404 next time too, so retry only 5xx and timeouts",
+            _("a 404 was sent once and raised: it would fail again"),
+            _(
+                "a 404 was sent {sent} times: it will be a 404 next time too, so retry only 5xx and timeouts",
+                sent=sent,
+            ),
         ):
-            fb.hint("except aiohttp.ClientResponseError as exc: re-raise at once when exc.status < 500.")
+            fb.hint(
+                _(
+                    "except aiohttp.ClientResponseError as exc: re-raise at once when exc.status < 500.",
+                )
+            )
 
         # 2. A 503 may succeed next time: `attempts` tries, then an error; the waits vary (jitter).
         calls, retry_backoff = 8, 0.2
@@ -318,16 +425,28 @@ async def fetch_with_retries(fn, *, attempts: int = 3) -> Feedback:
         returned = [r for r in runs if r.ok]
         if returned:
             fb.fail(
-                f"for a URL that always answers 503 it returned {returned[0].value!r:.60}: after the last "
-                "attempt, raise the error"
+                _(
+                    "for a URL that always answers 503 it returned {value!r:.60}: after the last "
+                    "attempt, raise the error",
+                    value=returned[0].value,
+                )
             )
         if not fb.require(
             sent == 2 * calls,
-            f"each of {calls} URLs answering 503 was tried 2 times with attempts=2 ({sent} requests)",
-            f"{calls} URLs answering 503, with attempts=2: {sent} requests were sent, expected "
-            f"{2 * calls} (a 503 may succeed next time: retry it, up to `attempts` tries)",
+            _(
+                "each of {calls} URLs answering 503 was tried 2 times with attempts=2 ({sent} requests)",
+                calls=calls,
+                sent=sent,
+            ),
+            _(
+                "{calls} URLs answering 503, with attempts=2: {sent} requests were sent, "
+                "expected {value} (a 503 may succeed next time: retry it, up to `attempts` tries)",
+                calls=calls,
+                sent=sent,
+                value=2 * calls,
+            ),
         ):
-            fb.hint("Catch aiohttp.ClientResponseError and retry when exc.status >= 500.")
+            fb.hint(_("Catch aiohttp.ClientResponseError and retry when exc.status >= 500."))
         gaps = [g for g in (_first_gap(log, u) for u in urls) if g is not None]
         if len(gaps) >= 3:
             gaps.sort()
@@ -335,12 +454,26 @@ async def fetch_with_retries(fn, *, attempts: int = 3) -> Feedback:
             ms = f"{min(gaps) * 1000:.0f} to {max(gaps) * 1000:.0f} ms"
             if not fb.require(
                 spread >= max(0.1 * retry_backoff, 0.015),
-                f"with backoff={retry_backoff:g} s, the waits before a retry varied from {ms}: "
-                "jitter, so that clients do not retry in lockstep",
-                f"with backoff={retry_backoff:g} s, the {len(gaps)} waits before a retry were all "
-                f"{statistics.median(gaps) * 1000:.0f} ms ({ms}): add random jitter to the backoff",
+                _(
+                    "with backoff={retry_backoff:g} s, the waits before a retry varied from {ms}: "
+                    "jitter, so that clients do not retry in lockstep",
+                    retry_backoff=retry_backoff,
+                    ms=ms,
+                ),
+                _(
+                    "with backoff={retry_backoff:g} s, the {n_gaps} waits before a retry were all "
+                    "{value:.0f} ms ({ms}): add random jitter to the backoff",
+                    retry_backoff=retry_backoff,
+                    n_gaps=len(gaps),
+                    value=statistics.median(gaps) * 1000,
+                    ms=ms,
+                ),
             ):
-                fb.hint("e.g. await asyncio.sleep(backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))")
+                fb.hint(
+                    _(
+                        "e.g. await asyncio.sleep(backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))",
+                    )
+                )
 
         # 3. A slow answer: each attempt is cut off after attempt_timeout, then retried.
         url, cut = f"{base}/delay/0.5", 0.1
@@ -348,23 +481,47 @@ async def fetch_with_retries(fn, *, attempts: int = 3) -> Feedback:
         tries = _starts(log, url)
         if run.ok and query_of(run.value) is None:
             fb.fail(
-                f"a request that takes 0.5 s, attempt_timeout={cut:g} s, attempts=2: {tries} attempt(s), "
-                f"then it returned {run.value!r:.60}; when it gives up, it should raise the last error"
+                _(
+                    "a request that takes 0.5 s, attempt_timeout={cut:g} s, attempts=2: {tries} "
+                    "attempt(s), then it returned {value!r:.60}; when it gives up, it should raise "
+                    "the last error",
+                    cut=cut,
+                    tries=tries,
+                    value=run.value,
+                )
             )
         elif run.ok:
             fb.fail(
-                f"it returned the answer of a request that takes 0.5 s, with attempt_timeout={cut:g} s: "
-                "cut each attempt with `async with asyncio.timeout(attempt_timeout):`"
+                _(
+                    "it returned the answer of a request that takes 0.5 s, with "
+                    "attempt_timeout={cut:g} s: cut each attempt with `async with "
+                    "asyncio.timeout(attempt_timeout):`",
+                    cut=cut,
+                )
             )
         elif not fb.require(
             tries == 2,
-            f"an attempt slower than attempt_timeout was cut off after {cut:g} s and retried, "
-            f"then it raised {type(run.error).__name__}",
-            f"a request that takes 0.5 s, attempt_timeout={cut:g} s, attempts=2: {tries} attempt(s) in "
-            f"{format_seconds(run.elapsed)}, then it {run.describe(10)} (expected 2 attempts cut off "
-            f"after {cut:g} s each)",
+            _(
+                "an attempt slower than attempt_timeout was cut off after {cut:g} s and retried, "
+                "then it raised {name}",
+                cut=cut,
+                name=type(run.error).__name__,
+            ),
+            _(
+                "a request that takes 0.5 s, attempt_timeout={cut:g} s, attempts=2: {tries} "
+                "attempt(s) in {elapsed}, then it {describe} (expected 2 attempts cut off after "
+                "{cut:g} s each)",
+                cut=cut,
+                tries=tries,
+                elapsed=format_seconds(run.elapsed),
+                describe=run.describe(10),
+            ),
         ):
-            fb.hint("A timeout may succeed next time: catch TimeoutError and retry it like a 5xx.")
+            fb.hint(
+                _(
+                    "A timeout may succeed next time: catch TimeoutError and retry it like a 5xx.",
+                )
+            )
 
         # 4. The accounting: 100 requests to the flaky /get, each ends once.
         await _settle(server)
@@ -381,7 +538,12 @@ async def fetch_with_retries(fn, *, attempts: int = 3) -> Feedback:
 
         run = await _attempt(all_requests, timeout=30)
     if not run.ok:
-        fb.fail(f"100 requests with gather(..., return_exceptions=True): {run.describe(30)}")
+        fb.fail(
+            _(
+                "100 requests with gather(..., return_exceptions=True): {describe}",
+                describe=run.describe(30),
+            )
+        )
         return fb
     stats = await _settle(server)
     _account(fb, run.value, urls, log, attempts, stats)
@@ -414,36 +576,83 @@ def _account(fb: Feedback, outcomes, urls, log, attempts: int, stats: dict) -> N
             )
     if lost:
         fb.fail(
-            f"{len(lost)} of {n} requests ended with None, neither an answer nor an error (first: "
-            f"{lost[0]}): after the last attempt, raise, so that gather records the error"
+            _(
+                "{n_lost} of {n} requests ended with None, neither an answer nor an error "
+                "(first: {lost}): after the last attempt, raise, so that gather records the error",
+                n_lost=len(lost),
+                n=n,
+                lost=lost[0],
+            )
         )
     if wrong:
-        fb.fail(f"{len(wrong)} requests did not return their own answer's JSON (first: {wrong[0]})")
+        fb.fail(
+            _(
+                "{n_wrong} requests did not return their own answer's JSON (first: {wrong})",
+                n_wrong=len(wrong),
+                wrong=wrong[0],
+            )
+        )
     if not lost and not wrong:
         kinds = ", ".join(f"{name} × {count}" for name, count in errors.most_common()) or "none"
         fb.ok(
-            f"all {n} requests ended once: {results} with their own answer, "
-            f"{sum(errors.values())} with a recorded error ({kinds})"
+            _(
+                "all {n} requests ended once: {results} with their own answer, {sum} with a "
+                "recorded error ({kinds})",
+                n=n,
+                results=results,
+                sum=sum(errors.values()),
+                kinds=kinds,
+            )
         )
     fb.require(
         not extra,
-        f"no request was tried more than attempts={attempts} times, nor after it succeeded",
-        f"{len(extra)} requests were tried too often (first: {extra[0] if extra else ''})",
+        _(
+            "no request was tried more than attempts={attempts} times, nor after it succeeded",
+            attempts=attempts,
+        ),
+        _(
+            "{n_extra} requests were tried too often (first: {value})",
+            n_extra=len(extra),
+            value=extra[0] if extra else "",
+        ),
     )
     if early:
-        fb.fail(f"{len(early)} requests gave up before attempts={attempts} tries (first: {early[0]})")
+        fb.fail(
+            _(
+                "{n_early} requests gave up before attempts={attempts} tries (first: {early})",
+                n_early=len(early),
+                attempts=attempts,
+                early=early[0],
+            )
+        )
     tries = sum(len(_statuses(log, u)) for u in urls)
     seen_503 = sum(_statuses(log, u).count(503) for u in urls)
     if checks.unmeasured(fb, stats, "requests", "requests and 503s at the server"):
         stood_in = Counter(urlsplit(u).path for u in urls if not urlsplit(u).path.endswith("/get"))
         used = ", ".join(f"{count} of {path}" for path, count in sorted(stood_in.items()))
         fb.note(
-            f"{tries} attempts = {n} first attempts + {tries - n} retries; this server injects no "
-            f"faults, so httpbin's own endpoints stood in ({used}): the client saw {seen_503} 503s"
+            _(
+                "{tries} attempts = {n} first attempts + {value} retries; this server injects no "
+                "faults, so httpbin's own endpoints stood in ({used}): the client saw {seen_503} "
+                "503s",
+                tries=tries,
+                n=n,
+                value=tries - n,
+                used=used,
+                seen_503=seen_503,
+            )
         )
         return
     fb.note(
-        f"{tries} attempts = {n} first attempts + {tries - n} retries; the server counted "
-        f"{stats['requests']} requests and injected {stats['errors_injected']} 503s, of which the client "
-        f"saw {seen_503} (an attempt cut off by its timeout never reads its 503)"
+        _(
+            "{tries} attempts = {n} first attempts + {value} retries; the server counted "
+            "{requests} requests and injected {errors_injected} 503s, of which the client "
+            "saw {seen_503} (an attempt cut off by its timeout never reads its 503)",
+            tries=tries,
+            n=n,
+            value=tries - n,
+            requests=stats["requests"],
+            errors_injected=stats["errors_injected"],
+            seen_503=seen_503,
+        )
     )

@@ -33,6 +33,7 @@ from helpers.checks import (
     unmeasured,
 )
 from helpers.exercises.nb04 import _attempt, _settle
+from helpers.i18n import _
 from helpers.lab import start_server
 from helpers.timing import format_seconds
 
@@ -98,7 +99,7 @@ class _TaskWatch:
 
     async def stop(self) -> list[asyncio.Task]:
         """Stop sampling; return the learner's tasks still running (after a moment to finish)."""
-        for _ in range(20):  # tasks that are finishing get a few turns of the loop
+        for _unused in range(20):  # tasks that are finishing get a few turns of the loop
             if not self._new():
                 break
             await asyncio.sleep(0.01)
@@ -132,12 +133,14 @@ async def worker_pool(fn, *, workers: int = 10, n: int = 100, latency: float = L
     """
     if not (isinstance(workers, int) and 0 < workers <= n):
         raise ValueError(f"workers must be an int between 1 and n={n}, not {workers!r}")
-    fb = Feedback(f"Exercise 1 · worker_pool, {workers} workers")
+    fb = Feedback(_("Exercise 1 · worker_pool, {workers} workers", workers=workers))
     if is_stub(fn):
         return fb.not_started(
-            "Write worker_pool(urls, workers=10) in the starter cell: one ClientSession, an "
-            "asyncio.Queue(maxsize=workers) of (index, url), `workers` tasks that take items until a "
-            "sentinel (or Queue.shutdown() on 3.13+), and the answers in order."
+            _(
+                "Write worker_pool(urls, workers=10) in the starter cell: one ClientSession, an "
+                "asyncio.Queue(maxsize=workers) of (index, url), `workers` tasks that take items "
+                "until a sentinel (or Queue.shutdown() on 3.13+), and the answers in order.",
+            )
         )
     server = start_server(latency=latency)
     slow = 2 * server.latency  # the /delay endpoint waits this long (plus the network, elsewhere)
@@ -156,32 +159,66 @@ async def worker_pool(fn, *, workers: int = 10, n: int = 100, latency: float = L
     stats = await _settle(server)
     if left:
         fb.fail(
-            f"{len(left)} task{'s' * (len(left) != 1)} still running after worker_pool returned "
-            f"({_task_names(left)}): the check cancelled them"
+            _(
+                "{n_left} task{value} still running after worker_pool returned ({task_names}): "
+                "the check cancelled them",
+                n_left=len(left),
+                value="s" * (len(left) != 1),
+                task_names=_task_names(left),
+            )
         )
         fb.hint(
-            "Stop every worker before you return: one sentinel each after the work (or q.shutdown() "
-            "on 3.13+), then wait for them, e.g. in a TaskGroup."
+            _(
+                "Stop every worker before you return: one sentinel each after the work (or "
+                "q.shutdown() on 3.13+), then wait for them, e.g. in a TaskGroup.",
+            )
         )
         await _TaskWatch.cancel(left)
     if not run.ok:
-        fb.fail(f"worker_pool(urls, {workers}) {run.describe(20 * ideal + 10)}")
+        fb.fail(
+            _(
+                "worker_pool(urls, {workers}) {describe}",
+                workers=workers,
+                describe=run.describe(20 * ideal + 10),
+            )
+        )
         if run.timed_out:
-            fb.hint("A worker that waits in q.get() forever never returns: did each get its sentinel?")
+            fb.hint(
+                _(
+                    "A worker that waits in q.get() forever never returns: did each get its sentinel?",
+                )
+            )
         return fb
     check_answers(fb, run.value, [str(i) for i in range(n)])
     pool = watch.peak <= workers + EXTRA_TASKS
     fb.require(
         pool,
-        f"at most {watch.peak} tasks alive at once: a pool of {workers} workers",
-        f"{watch.peak} tasks were alive at once: a pool has {workers} worker tasks, not one task per URL",
+        _(
+            "at most {peak} tasks alive at once: a pool of {workers} workers",
+            peak=watch.peak,
+            workers=workers,
+        ),
+        _(
+            "{peak} tasks were alive at once: a pool has {workers} worker tasks, not one task per URL",
+            peak=watch.peak,
+            workers=workers,
+        ),
     )
     if not pool:
-        fb.hint("Create exactly `workers` tasks; each takes (index, url) items from the queue in a loop.")
+        fb.hint(
+            _(
+                "Create exactly `workers` tasks; each takes (index, url) items from the queue in a loop.",
+            )
+        )
     if not left and pool:
-        fb.ok("no task left running afterwards")
+        fb.ok(_("no task left running afterwards"))
     if not check_peak(fb, stats, workers, exactly=True):
-        fb.hint(f"{workers} workers, each sending one request at a time: {workers} in flight at once.")
+        fb.hint(
+            _(
+                "{workers} workers, each sending one request at a time: {workers} in flight at once.",
+                workers=workers,
+            )
+        )
     check_connections(fb, stats, workers, at_most=True)
     what = f"{rounds:.1f} round trips per worker"
     check_time(fb, run.elapsed, ideal, factor=2.0, what=what, stall=stats)
@@ -203,11 +240,19 @@ async def rate_limited_download(
     """
     if not (isinstance(rate, int) and 0 < rate < n):
         raise ValueError(f"rate must be an int between 1 and n={n}, not {rate!r}")
-    fb = Feedback(f"Exercise 2 · rate_limited_download, {rate} requests per second")
+    fb = Feedback(
+        _(
+            "Exercise 2 · rate_limited_download, {rate} requests per second",
+            rate=rate,
+        )
+    )
     if is_stub(fn):
         return fb.not_started(
-            "Write rate_limited_download(urls, rate=10) in the starter cell: one ClientSession, a "
-            "TokenBucket(rate) whose acquire() each request awaits before it starts, gather the answers."
+            _(
+                "Write rate_limited_download(urls, rate=10) in the starter cell: one "
+                "ClientSession, a TokenBucket(rate) whose acquire() each request awaits before "
+                "it starts, gather the answers.",
+            )
         )
     server = start_server(latency=latency, rate_limit=rate)
     urls = [f"{server.url}/get?{i}" for i in range(n)]
@@ -225,40 +270,75 @@ async def rate_limited_download(
     if not unmeasured(fb, stats, "rate_limited", "429 answers"):
         fb.require(
             refused == 0,
-            "no request refused (0 answered 429 Too Many Requests)",
-            f"the server refused {refused} request{'s' * (refused != 1)} with 429 Too Many Requests: "
-            f"more than {rate} arrived within one second",
+            _("no request refused (0 answered 429 Too Many Requests)"),
+            _(
+                "the server refused {refused} request{value} with 429 Too Many Requests: more "
+                "than {rate} arrived within one second",
+                refused=refused,
+                value="s" * (refused != 1),
+                rate=rate,
+            ),
         )
         if refused:
             fb.hint(
-                "Limit the starts per second, not the requests in flight: a Semaphore lets the next "
-                "request go as soon as one ends. A bucket that starts full (capacity = rate) bursts."
+                _(
+                    "Limit the starts per second, not the requests in flight: a Semaphore lets the "
+                    "next request go as soon as one ends. A bucket that starts full (capacity = "
+                    "rate) bursts.",
+                )
             )
     if not unmeasured(fb, stats, "peak_per_second", "requests per second"):
         peak = stats["peak_per_second"]
         fb.require(
             peak <= rate,
-            f"at most {peak} requests arrived within one second (the limit: {rate})",
-            f"{peak} requests arrived within one second; the limit was {rate}",
+            _(
+                "at most {peak} requests arrived within one second (the limit: {rate})",
+                peak=peak,
+                rate=rate,
+            ),
+            _(
+                "{peak} requests arrived within one second; the limit was {rate}",
+                peak=peak,
+                rate=rate,
+            ),
         )
     if not run.ok:
-        fb.fail(f"rate_limited_download(urls, {rate}) {run.describe(timeout)}")
+        fb.fail(
+            _(
+                "rate_limited_download(urls, {rate}) {describe}",
+                rate=rate,
+                describe=run.describe(timeout),
+            )
+        )
         return fb
     check_answers(fb, run.value, [str(i) for i in range(n)])
     overlapped = _overlapped(fb, stats, server.latency, rate)
     fast = fb.require(
         run.elapsed >= 0.95 * floor,
-        f"not faster than the rate allows ({format_seconds(run.elapsed)} ≥ "
-        f"(n - 1) / rate = {format_seconds(floor)})",
-        f"took {format_seconds(run.elapsed)}: {n} requests at {rate} per second need at least "
-        f"(n - 1) / rate = {format_seconds(floor)}, so more than {rate} started within one second",
+        _(
+            "not faster than the rate allows ({elapsed} ≥ (n - 1) / rate = {floor})",
+            elapsed=format_seconds(run.elapsed),
+            floor=format_seconds(floor),
+        ),
+        _(
+            "took {elapsed}: {n} requests at {rate} per second need at least (n - 1) / rate "
+            "= {floor}, so more than {rate} started within one second",
+            elapsed=format_seconds(run.elapsed),
+            n=n,
+            rate=rate,
+            floor=format_seconds(floor),
+        ),
     )
     what = "(n - 1) / rate + one round trip"
     in_time = not fast or check_time(fb, run.elapsed, ideal, factor=factor, what=what, stall=stats)
     if not (overlapped and in_time):
         fb.hint(
-            f"A round trip ({server.latency:.2g} s) is longer than 1 / rate: do not wait for an answer "
-            "before the next request starts; pace the starts, let the requests overlap (gather)."
+            _(
+                "A round trip ({latency:.2g} s) is longer than 1 / rate: do not wait for an "
+                "answer before the next request starts; pace the starts, let the requests "
+                "overlap (gather).",
+                latency=server.latency,
+            )
         )
     return fb
 
@@ -272,7 +352,19 @@ def _overlapped(fb: Feedback, stats, latency: float, rate: int) -> bool:
     peak = stats["peak_in_flight"]
     return fb.require(
         peak >= 2,
-        f"the requests overlapped: up to {peak} in flight at once (about {expected} expected)",
-        f"the server saw at most {peak} request{'s' * (peak != 1)} in flight at once: one after another; "
-        f"at {rate} starts per second and {format_seconds(latency)} a round trip, about {expected} overlap",
+        _(
+            "the requests overlapped: up to {peak} in flight at once (about {expected} expected)",
+            peak=peak,
+            expected=expected,
+        ),
+        _(
+            "the server saw at most {peak} request{value} in flight at once: one after "
+            "another; at {rate} starts per second and {latency} a round trip, about "
+            "{expected} overlap",
+            peak=peak,
+            value="s" * (peak != 1),
+            rate=rate,
+            latency=format_seconds(latency),
+            expected=expected,
+        ),
     )

@@ -18,6 +18,7 @@ import time
 
 from helpers import checks
 from helpers.checks import Feedback, attempt, is_stub
+from helpers.i18n import _
 from helpers.lab import measurable, start_server
 from helpers.timing import format_seconds
 
@@ -56,22 +57,33 @@ def countdown(fn, predicted_states=None) -> Feedback:
     ``predicted_states`` maps each of :data:`MOMENTS` to a state name (``"GEN_CREATED"``
     or ``"created"``…). The states are measured on the learner's ``countdown(3)``.
     """
-    fb = Feedback("Exercise 1 · countdown and its states")
+    fb = Feedback(_("Exercise 1 · countdown and its states"))
     predicted = dict(predicted_states or {})
     if is_stub(fn):
         return fb.not_started(
-            "Write countdown(n) in the starter cell: a loop that yields n, then n - 1, … down to 1 "
-            "(and fill in predicted_states before you run it)."
+            _(
+                "Write countdown(n) in the starter cell: a loop that yields n, then n - 1, … "
+                "down to 1 (and fill in predicted_states before you run it).",
+            )
         )
     made = attempt(fn, 3, timeout=5)
     if not made.ok:
-        fb.fail(f"countdown(3) {made.describe(5)}")
-        return fb.hint("countdown(3) should only create a generator: its body runs at the first next().")
+        fb.fail(_("countdown(3) {describe}", describe=made.describe(5)))
+        return fb.hint(
+            _(
+                "countdown(3) should only create a generator: its body runs at the first next().",
+            )
+        )
     gen = made.value
     if not inspect.isgenerator(gen):
         shown = _show(gen, 10) if isinstance(gen, (list, tuple)) else type(gen).__name__
-        fb.fail(f"countdown(3) returned {shown}, not a generator: it should yield its values one at a time")
-        return fb.hint("Put a `yield` inside the loop (and no `return` of a list).")
+        fb.fail(
+            _(
+                "countdown(3) returned {shown}, not a generator: it should yield its values one at a time",
+                shown=shown,
+            )
+        )
+        return fb.hint(_("Put a `yield` inside the loop (and no `return` of a list)."))
     # The states of countdown(3), measured.
     states = [inspect.getgeneratorstate(gen)]
     first = attempt(next, gen, None, timeout=5)
@@ -79,47 +91,86 @@ def countdown(fn, predicted_states=None) -> Feedback:
     rest = attempt(lambda: list(itertools.islice(gen, 10)), timeout=5)
     states.append(inspect.getgeneratorstate(gen))
     if not (first.ok and rest.ok):
-        fb.fail(f"running countdown(3) {(first if not first.ok else rest).describe(5)}")
+        fb.fail(
+            _(
+                "running countdown(3) {describe}",
+                describe=(first if not first.ok else rest).describe(5),
+            )
+        )
         return fb
     # The values, for a few n.
     for n in (3, 1, 0, 5):
         got = attempt(lambda n=n: list(itertools.islice(fn(n), n + 5)), timeout=5)
         want = list(range(n, 0, -1))
         if not got.ok:
-            fb.fail(f"list(countdown({n})) {got.describe(5)}")
+            fb.fail(_("list(countdown({n})) {describe}", n=n, describe=got.describe(5)))
             break
         if got.value != want:
-            fb.fail(f"countdown({n}) gave {_show(got.value, n + 4)}; expected {want}")
+            fb.fail(
+                _(
+                    "countdown({n}) gave {show}; expected {want}",
+                    n=n,
+                    show=_show(got.value, n + 4),
+                    want=want,
+                )
+            )
             if len(got.value) > n:
-                fb.hint("Does the loop variable go down at each step? A loop that never ends never closes.")
+                fb.hint(
+                    _(
+                        "Does the loop variable go down at each step? A loop that never ends never closes.",
+                    )
+                )
             else:
-                fb.hint("Count from n down to 1: n first, 1 last, and never 0.")
+                fb.hint(_("Count from n down to 1: n first, 1 last, and never 0."))
             break
     else:
-        fb.ok("countdown(n) yields n, n-1, …, 1 (tried n = 3, 1, 0, 5), one at a time")
-    fb.note("countdown(3) went through " + " → ".join(states))
+        fb.ok(
+            _(
+                "countdown(n) yields n, n-1, …, 1 (tried n = 3, 1, 0, 5), one at a time",
+            )
+        )
+    fb.note(_("countdown(3) went through {join}", join=" → ".join(states)))
     # The predictions.
     missing = [m for m in MOMENTS if predicted.get(m) is None]
     if missing:
         return fb.not_started(
-            f"Now write your predictions in predicted_states (missing: {', '.join(missing)}), "
-            "then run this check again."
+            _(
+                "Now write your predictions in predicted_states (missing: {join}), then run this "
+                "check again.",
+                join=", ".join(missing),
+            )
         )
     expected = ["GEN_CREATED", "GEN_SUSPENDED", "GEN_CLOSED"]  # those of a countdown that works
     seen = "the generator was" if states == expected else "a countdown(3) that works is"
     for moment, state in zip(MOMENTS, expected, strict=True):
         guess = _state_name(predicted[moment])
         if guess is None:
-            fb.fail(f"{moment}: {predicted[moment]!r} is not a state; write one of {', '.join(STATES)}")
+            fb.fail(
+                _(
+                    "{moment}: {predicted!r} is not a state; write one of {join}",
+                    moment=moment,
+                    predicted=predicted[moment],
+                    join=", ".join(STATES),
+                )
+            )
         elif fb.require(
             guess == state,
-            f"{moment}: {state}, as you predicted",
-            f"{moment}: you predicted {guess}, {seen} {state}",
+            _("{moment}: {state}, as you predicted", moment=moment, state=state),
+            _(
+                "{moment}: you predicted {guess}, {seen} {state}",
+                moment=moment,
+                guess=guess,
+                seen=seen,
+                state=state,
+            ),
         ):
             continue
         elif guess == "GEN_RUNNING":
             fb.hint(
-                "GEN_RUNNING is seen only from inside the body, while it runs; next() has returned by then."
+                _(
+                    "GEN_RUNNING is seen only from inside the body, while it runs; next() has "
+                    "returned by then.",
+                )
             )
         else:
             fb.hint(
@@ -145,18 +196,20 @@ def slow_only(fn, *, threshold: float = 0.1, take: int = 3, n: int = 100) -> Fee
     the requests ask ``/delay/0.1``, ``threshold`` is the measured round trip +
     0.05 s, and the requests are counted where the check's ``fetch_each`` sends them.
     """
-    fb = Feedback("Exercise 2 · slow_only, a lazy filtering stage")
+    fb = Feedback(_("Exercise 2 · slow_only, a lazy filtering stage"))
     if is_stub(fn):
         return fb.not_started(
-            "Write slow_only(responses, threshold) in the starter cell: loop over responses and yield "
-            "only those whose response.elapsed.total_seconds() is above threshold."
+            _(
+                "Write slow_only(responses, threshold) in the starter cell: loop over responses "
+                "and yield only those whose response.elapsed.total_seconds() is above threshold.",
+            )
         )
     import requests
 
     server = start_server(**SLOW_SERVER)
     if not server.has_stats:  # no jitter of ours: httpbin's /delay makes some requests slow
         threshold = server.latency + SLOW_DELAY / 2
-        paths = [f"/delay/{SLOW_DELAY:g}" if random.random() < 1 / 3 else "/get" for _ in range(n)]
+        paths = [f"/delay/{SLOW_DELAY:g}" if random.random() < 1 / 3 else "/get" for _unused in range(n)]
     else:
         paths = ["/get"] * n
     extra_allowed = 10  # pulls past the point where a lazy stage would have stopped (then: cut)
@@ -189,12 +242,26 @@ def slow_only(fn, *, threshold: float = 0.1, take: int = 3, n: int = 100) -> Fee
     server.reset_stats()
     run = attempt(consume, timeout=60)
     if not run.ok:
-        fb.fail(f"the pipeline with slow_only(responses, {threshold:.3g}) {run.describe(60)}")
-        return fb.hint("slow_only(responses, threshold) loops over responses and yields some of them.")
+        fb.fail(
+            _(
+                "the pipeline with slow_only(responses, {threshold:.3g}) {describe}",
+                threshold=threshold,
+                describe=run.describe(60),
+            )
+        )
+        return fb.hint(
+            _(
+                "slow_only(responses, threshold) loops over responses and yields some of them.",
+            )
+        )
     requests_seen = server.stats(note=False)["requests"]
     seen_by = "the server saw"
     if not measurable(requests_seen):
-        fb.note("requests at the server: not measurable on this server (it keeps no counters)")
+        fb.note(
+            _(
+                "requests at the server: not measurable on this server (it keeps no counters)",
+            )
+        )
         requests_seen, seen_by = len(fetched), "the pipeline sent"  # counted by the check's fetch_each
     slow = [r for r in fetched if is_slow(r)]
     expected = slow[:take]
@@ -203,42 +270,95 @@ def slow_only(fn, *, threshold: float = 0.1, take: int = 3, n: int = 100) -> Fee
     wrong = next((r for r in delivered if not any(r is f for f in fetched)), None)
     fast = next((r for r in delivered if wrong is None and not is_slow(r)), None)
     if wrong is not None:
-        fb.fail(f"slow_only passed on a {type(wrong).__name__}: it should pass on the responses themselves")
+        fb.fail(
+            _(
+                "slow_only passed on a {name}: it should pass on the responses themselves",
+                name=type(wrong).__name__,
+            )
+        )
     elif fast is not None:
         fb.fail(
-            f"slow_only passed on a response that took {fast.elapsed.total_seconds():.3f} s: "
-            f"only those over {threshold:.3g} s should pass"
+            _(
+                "slow_only passed on a response that took {total_seconds:.3f} s: only those over "
+                "{threshold:.3g} s should pass",
+                total_seconds=fast.elapsed.total_seconds(),
+                threshold=threshold,
+            )
         )
-        fb.hint("Compare response.elapsed.total_seconds() with threshold: > keeps the slow ones.")
+        fb.hint(
+            _(
+                "Compare response.elapsed.total_seconds() with threshold: > keeps the slow ones.",
+            )
+        )
     elif len(delivered) < len(expected):
         fb.fail(
-            f"slow_only passed on only {len(delivered)} of the {len(slow)} responses over {threshold:.3g} s "
-            f"among the {len(fetched)} it read"
+            _(
+                "slow_only passed on only {n_delivered} of the {n_slow} responses over "
+                "{threshold:.3g} s among the {n_fetched} it read",
+                n_delivered=len(delivered),
+                n_slow=len(slow),
+                threshold=threshold,
+                n_fetched=len(fetched),
+            )
         )
     else:
         fb.require(
             all(a is b for a, b in zip(delivered, expected, strict=True)),
-            f"passed on the first {take} responses slower than {threshold:.3g} s, in order "
-            f"({', '.join(f'{r.elapsed.total_seconds():.3f} s' for r in delivered)})",
-            f"passed on {take} slow responses, but not the first {take} in order",
+            _(
+                "passed on the first {take} responses slower than {threshold:.3g} s, in order ({join})",
+                take=take,
+                threshold=threshold,
+                join=", ".join(f"{r.elapsed.total_seconds():.3f} s" for r in delivered),
+            ),
+            _(
+                "passed on {take} slow responses, but not the first {take} in order",
+                take=take,
+            ),
         )
     # How many it pulled (judged only when it passed on the right responses).
     if fb.failures:
         fb.note(
-            f"{seen_by} {requests_seen} requests; the first {take} slow responses "
-            f"were among the first {needed}"
+            _(
+                "{seen_by} {requests_seen} requests; the first {take} slow responses were among "
+                "the first {needed}",
+                seen_by=seen_by,
+                requests_seen=requests_seen,
+                take=take,
+                needed=needed,
+            )
         )
     elif fb.require(
         requests_seen == needed,
-        f"{seen_by} {requests_seen} requests: exactly the {needed} needed to find {take} slow ones; "
-        f"the other {n - requests_seen} URLs were never fetched",
-        f"{seen_by} {requests_seen} requests, but the first {take} slow responses were among the "
-        f"first {needed}: slow_only kept pulling after it had them"
-        + (f" (the check stopped feeding it after {extra_allowed} more)" if cut else ""),
+        _(
+            "{seen_by} {requests_seen} requests: exactly the {needed} needed to find {take} "
+            "slow ones; the other {value} URLs were never fetched",
+            seen_by=seen_by,
+            requests_seen=requests_seen,
+            needed=needed,
+            take=take,
+            value=n - requests_seen,
+        ),
+        _(
+            "{seen_by} {requests_seen} requests, but the first {take} slow responses were "
+            "among the first {needed}: slow_only kept pulling after it had them{value}",
+            seen_by=seen_by,
+            requests_seen=requests_seen,
+            take=take,
+            needed=needed,
+            value=f" (the check stopped feeding it after {extra_allowed} more)" if cut else "",
+        ),
     ):
-        fb.note("run the check again: the number of requests changes from run to run — why?")
+        fb.note(
+            _(
+                "run the check again: the number of requests changes from run to run — why?",
+            )
+        )
     else:
-        fb.hint("yield each slow response as soon as you see it; no list(...), sorted(...) or len(...).")
+        fb.hint(
+            _(
+                "yield each slow response as soon as you see it; no list(...), sorted(...) or len(...).",
+            )
+        )
     return fb
 
 
@@ -254,69 +374,122 @@ def MyRange(cls) -> Feedback:  # noqa: N802 - named after the class the learner 
     ``__next__`` gives the values, then raises ``StopIteration`` and keeps raising it).
     Notes the time to iterate over 100,000 items, and the sizes, beside the generator ``myrange``.
     """
-    fb = Feedback("Exercise 3 · MyRange, a class instead")
+    fb = Feedback(_("Exercise 3 · MyRange, a class instead"))
     methods = vars(cls) if isinstance(cls, type) else {}
     if all(name not in methods or is_stub(methods[name]) for name in ("__init__", "__iter__", "__next__")):
         return fb.not_started(
-            "Write class MyRange in the starter cell: __init__(self, n) keeps n and a counter, "
-            "__iter__ returns self, __next__ returns the next value or raises StopIteration."
+            _(
+                "Write class MyRange in the starter cell: __init__(self, n) keeps n and a "
+                "counter, __iter__ returns self, __next__ returns the next value or raises "
+                "StopIteration.",
+            )
         )
     made = attempt(cls, 3, timeout=5)
     if made.not_implemented:
-        return fb.not_started("Write __init__, __iter__ and __next__ in the starter cell.")
+        return fb.not_started(_("Write __init__, __iter__ and __next__ in the starter cell."))
     if not made.ok:
-        fb.fail(f"MyRange(3) {made.describe(5)}")
+        fb.fail(_("MyRange(3) {describe}", describe=made.describe(5)))
         return fb
     obj = made.value
     it = attempt(iter, obj, timeout=5)
     if not it.ok:
-        fb.fail(f"iter(MyRange(3)) {it.describe(5)}: a for loop calls iter() first")
-        return fb.hint("Add __iter__(self), returning self: an iterator is its own iterable.")
+        fb.fail(
+            _(
+                "iter(MyRange(3)) {describe}: a for loop calls iter() first",
+                describe=it.describe(5),
+            )
+        )
+        return fb.hint(
+            _(
+                "Add __iter__(self), returning self: an iterator is its own iterable.",
+            )
+        )
     if not fb.require(
         it.value is obj,
-        "iter(r) returns r itself: a MyRange is its own iterator, like a generator",
-        f"iter(MyRange(3)) returned a {type(it.value).__name__}, not the MyRange itself",
+        _(
+            "iter(r) returns r itself: a MyRange is its own iterator, like a generator",
+        ),
+        _(
+            "iter(MyRange(3)) returned a {name}, not the MyRange itself",
+            name=type(it.value).__name__,
+        ),
     ):
-        return fb.hint("__iter__(self) should return self, and __next__ give the values.")
+        return fb.hint(_("__iter__(self) should return self, and __next__ give the values."))
     if not hasattr(type(obj), "__next__"):
-        fb.fail("MyRange has no __next__: next(r) cannot get a value")
+        fb.fail(_("MyRange has no __next__: next(r) cannot get a value"))
         return fb
     # next() by hand: n values, then StopIteration, and StopIteration again.
     values = []
-    for _ in range(3):
+    for _unused in range(3):
         step = attempt(next, obj, timeout=5)
         if not step.ok:
-            fb.fail(f"next() on MyRange(3), after {values}, {step.describe(5)}")
-            return fb.hint("Return the values 0, 1, 2 first; raise StopIteration only after them.")
+            fb.fail(
+                _(
+                    "next() on MyRange(3), after {values}, {describe}",
+                    values=values,
+                    describe=step.describe(5),
+                )
+            )
+            return fb.hint(
+                _(
+                    "Return the values 0, 1, 2 first; raise StopIteration only after them.",
+                )
+            )
         values.append(step.value)
     end = attempt(next, obj, timeout=5)
     if end.ok:
         fb.fail(
-            f"after {values}, next() on MyRange(3) returned {end.value!r}: "
-            "when there are no more values, raise StopIteration"
+            _(
+                "after {values}, next() on MyRange(3) returned {value!r}: when there are no more "
+                "values, raise StopIteration",
+                values=values,
+                value=end.value,
+            )
         )
-        return fb.hint("if self.i >= self.n: raise StopIteration — that is what ends a for loop.")
+        return fb.hint(
+            _(
+                "if self.i >= self.n: raise StopIteration — that is what ends a for loop.",
+            )
+        )
     if not isinstance(end.error, StopIteration):
-        fb.fail(f"after {values}, next() on MyRange(3) {end.describe(5)}; it should raise StopIteration")
-        return fb.hint("Raise StopIteration (not IndexError, not a bare return) when there are no more.")
+        fb.fail(
+            _(
+                "after {values}, next() on MyRange(3) {describe}; it should raise StopIteration",
+                values=values,
+                describe=end.describe(5),
+            )
+        )
+        return fb.hint(
+            _(
+                "Raise StopIteration (not IndexError, not a bare return) when there are no more.",
+            )
+        )
     again = attempt(next, obj, timeout=5)
     fb.require(
         isinstance(again.error, StopIteration),
-        "at the end, next() raises StopIteration, and keeps raising it",
-        f"at the end, next() raised StopIteration once, then {again.describe(5)}: once done, it stays done",
+        _("at the end, next() raises StopIteration, and keeps raising it"),
+        _(
+            "at the end, next() raised StopIteration once, then {describe}: once done, it stays done",
+            describe=again.describe(5),
+        ),
     )
     # The values, for a few n, as a for loop sees them.
     for n in (0, 1, 5, 10):
         got = attempt(lambda n=n: list(itertools.islice(cls(n), n + 5)), timeout=5)
         if not got.ok:
-            fb.fail(f"list(MyRange({n})) {got.describe(5)}")
+            fb.fail(_("list(MyRange({n})) {describe}", n=n, describe=got.describe(5)))
             return fb
         if got.value != list(range(n)):
             fb.fail(
-                f"list(MyRange({n})) gave {_show(got.value, n + 4)}; list(range({n})) is {list(range(n))}"
+                _(
+                    "list(MyRange({n})) gave {show}; list(range({n})) is {range}",
+                    n=n,
+                    show=_show(got.value, n + 4),
+                    range=list(range(n)),
+                )
             )
-            return fb.hint("Start at 0, stop before n: range(n) never includes n.")
-    fb.ok("list(MyRange(n)) == list(range(n)) for n = 0, 1, 5, 10")
+            return fb.hint(_("Start at 0, stop before n: range(n) never includes n."))
+    fb.ok(_("list(MyRange(n)) == list(range(n)) for n = 0, 1, 5, 10"))
     _compare(fb, cls)
     return fb
 
@@ -326,21 +499,31 @@ def _compare(fb: Feedback, cls, n: int = 100_000) -> None:
 
     def loop(iterable):
         start = time.perf_counter()
-        for _ in iterable:
+        for _unused in iterable:
             pass
         return time.perf_counter() - start
 
-    run = attempt(lambda: (min(loop(cls(n)) for _ in range(3)), min(loop(_myrange(n)) for _ in range(3))))
+    run = attempt(lambda: (min(loop(cls(n)) for _i in range(3)), min(loop(_myrange(n)) for _i in range(3))))
     if not run.ok:
         return
     t_class, t_gen = run.value
     fb.note(
-        f"iterating over {n:,} items: MyRange {format_seconds(t_class)}, the generator myrange "
-        f"{format_seconds(t_gen)} ({t_class / t_gen:.1f} × as long with the class)"
+        _(
+            "iterating over {n:,} items: MyRange {t_class}, the generator myrange {t_gen} "
+            "({value:.1f} × as long with the class)",
+            n=n,
+            t_class=format_seconds(t_class),
+            t_gen=format_seconds(t_gen),
+            value=t_class / t_gen,
+        )
     )
     obj = cls(n)
     own = sys.getsizeof(obj) + (sys.getsizeof(vars(obj)) if hasattr(obj, "__dict__") else 0)
     fb.note(
-        f"size: a MyRange object {own} bytes (with its __dict__), a myrange generator "
-        f"{sys.getsizeof(_myrange(n))} bytes: both stay the same size whatever n"
+        _(
+            "size: a MyRange object {own} bytes (with its __dict__), a myrange generator "
+            "{getsizeof} bytes: both stay the same size whatever n",
+            own=own,
+            getsizeof=sys.getsizeof(_myrange(n)),
+        )
     )

@@ -16,6 +16,7 @@ import types
 
 from helpers import checks
 from helpers.checks import Feedback, attempt, is_stub
+from helpers.i18n import _
 
 NOTEBOOK = "08"
 
@@ -122,67 +123,136 @@ def running_max(fn) -> Feedback:
     maximum, and reads ``(highest, count)`` from ``StopIteration.value`` and as
     the value of a ``yield from``.
     """
-    fb = Feedback("Exercise 1 · running_max, a primed coroutine")
+    fb = Feedback(_("Exercise 1 · running_max, a primed coroutine"))
     if is_stub(fn):
         return fb.not_started(
-            "Write running_max() in the starter cell: a while-True loop around `value = yield highest`, "
-            "under @coroutine; then run this check again."
+            _(
+                "Write running_max() in the starter cell: a while-True loop around `value = "
+                "yield highest`, under @coroutine; then run this check again.",
+            )
         )
     hints = []
     for values in _SERIES:
         run, log = _exchange(fn, values)
         if run.not_implemented:
-            return fb.not_started("Replace the `raise NotImplementedError` in running_max with your loop.")
+            return fb.not_started(
+                _(
+                    "Replace the `raise NotImplementedError` in running_max with your loop.",
+                )
+            )
         sent, want, summary = _show(values), _highest_so_far(values), (max(values), len(values))
         gen, yielded, step, end = log.get("gen"), log["yielded"], log["step"], log["end"]
         if run.timed_out:
-            fb.fail(f"sending {sent} did not finish within 5 s")
+            fb.fail(_("sending {sent} did not finish within 5 s", sent=sent))
             return fb.hint(
-                "Each send() should run the loop once, up to its next yield: does every pass yield?"
+                _(
+                    "Each send() should run the loop once, up to its next yield: does every pass yield?",
+                )
             )
         if "gen" not in log:
-            fb.fail(f"running_max() {run.describe()}")
-            return fb.hint("Creating it runs the body up to its first yield only: nothing there should fail.")
-        if not hasattr(gen, "send"):
-            fb.fail(f"running_max() returned {type(gen).__name__}, not a generator: nothing to send to")
+            fb.fail(_("running_max() {describe}", describe=run.describe()))
             return fb.hint(
-                "Put `value = yield highest` in a `while True:` loop: the yield makes a generator."
+                _(
+                    "Creating it runs the body up to its first yield only: nothing there should fail.",
+                )
+            )
+        if not hasattr(gen, "send"):
+            fb.fail(
+                _(
+                    "running_max() returned {name}, not a generator: nothing to send to",
+                    name=type(gen).__name__,
+                )
+            )
+            return fb.hint(
+                _(
+                    "Put `value = yield highest` in a `while True:` loop: the yield makes a generator.",
+                )
             )
         if log["state"] == inspect.GEN_CREATED:
             fb.fail(
-                "running_max() gave a generator that had not started (GEN_CREATED): not primed, so its "
-                f"first send({values[0]!r}) {run.describe()}"
+                _(
+                    "running_max() gave a generator that had not started (GEN_CREATED): not primed, "
+                    "so its first send({values!r}) {describe}",
+                    values=values[0],
+                    describe=run.describe(),
+                )
             )
             return fb.hint(
-                "Put the notebook's @coroutine above `def running_max`: it runs it to its first yield."
+                _(
+                    "Put the notebook's @coroutine above `def running_max`: it runs it to its first yield.",
+                )
             )
         if not run.ok and step != "send(None)":
-            fb.fail(f"sending {sent}: {step}, after {len(yielded)} sends, {run.describe()}")
+            fb.fail(
+                _(
+                    "sending {sent}: {step}, after {n_yielded} sends, {describe}",
+                    sent=sent,
+                    step=step,
+                    n_yielded=len(yielded),
+                    describe=run.describe(),
+                )
+            )
             if isinstance(run.error, StopIteration):
                 return fb.hint(
-                    "The generator ended early: keep `value = yield highest` inside `while True:`."
+                    _(
+                        "The generator ended early: keep `value = yield highest` inside `while True:`.",
+                    )
                 )
-            return fb.hint("After each value: highest = max(highest, value), then yield it at the next pass.")
+            return fb.hint(
+                _(
+                    "After each value: highest = max(highest, value), then yield it at the next pass.",
+                )
+            )
         if not fb.require(
             yielded == want,
-            f"primed: a fresh running_max(), sent {sent}, yielded {_show(want)}, the highest so far",
-            f"sent {sent}: it yielded {_show(yielded)}; the highest so far is {_show(want)}",
+            _(
+                "primed: a fresh running_max(), sent {sent}, yielded {show}, the highest so far",
+                sent=sent,
+                show=_show(want),
+            ),
+            _(
+                "sent {sent}: it yielded {show}; the highest so far is {show2}",
+                sent=sent,
+                show=_show(yielded),
+                show2=_show(want),
+            ),
         ):
             hints.append(_yield_hint(values, yielded))
         if not run.ok:
-            fb.fail(f"sending {sent}, then None: send(None) {run.describe()}")
+            fb.fail(
+                _(
+                    "sending {sent}, then None: send(None) {describe}",
+                    sent=sent,
+                    describe=run.describe(),
+                )
+            )
             hints.append("Check for None first: `if value is None: return highest, count`, before comparing.")
         elif end[0] == "yielded" or end[1] is None:
             what = (
                 f"yielded {end[1]!r} instead of ending" if end[0] == "yielded" else "ended, but returned None"
             )
-            fb.fail(f"sending {sent}, then None: it {what}; StopIteration.value should be {summary!r}")
+            fb.fail(
+                _(
+                    "sending {sent}, then None: it {what}; StopIteration.value should be {summary!r}",
+                    sent=sent,
+                    what=what,
+                    summary=summary,
+                )
+            )
             hints.append("On None, `return highest, count`: the value travels in StopIteration.value.")
         else:
             if not fb.require(
                 isinstance(end[1], tuple | list) and tuple(end[1]) == summary,
-                f"then send(None): it returned {summary!r} (highest, count), in StopIteration.value",
-                f"sending {sent}, then None: it returned {end[1]!r}; expected {summary!r} (highest, count)",
+                _(
+                    "then send(None): it returned {summary!r} (highest, count), in StopIteration.value",
+                    summary=summary,
+                ),
+                _(
+                    "sending {sent}, then None: it returned {end!r}; expected {summary!r} (highest, count)",
+                    sent=sent,
+                    end=end[1],
+                    summary=summary,
+                ),
             ):
                 hints.append(
                     "Return a pair: the highest first, then how many numbers came (None not counted)."
@@ -195,14 +265,32 @@ def running_max(fn) -> Feedback:
     through = attempt(_delegated, fn, values, timeout=5)
     if through.ok and through.value is None:
         fb.note(
-            "not tried inside `yield from`: running_max has no __wrapped__ (the notebook's @coroutine has)"
+            _(
+                "not tried inside `yield from`: running_max has no __wrapped__ (the notebook's "
+                "@coroutine has)",
+            )
         )
     elif through.ok and [tuple(r) if isinstance(r, list) else r for r in through.value] == [summary]:
-        fb.ok(f"inside `yield from` (the undecorated generator, as in delegate()): its value is {summary!r}")
+        fb.ok(
+            _(
+                "inside `yield from` (the undecorated generator, as in delegate()): its value is {summary!r}",
+                summary=summary,
+            )
+        )
     else:
         said = through.describe(5) if not through.ok else f"gave {through.value!r}"
-        fb.fail(f"`yield from` the undecorated running_max, sent {_show(values)} then None: {said}")
-        fb.hint("Without @coroutine it should behave the same: `yield from` primes it by itself.")
+        fb.fail(
+            _(
+                "`yield from` the undecorated running_max, sent {show} then None: {said}",
+                show=_show(values),
+                said=said,
+            )
+        )
+        fb.hint(
+            _(
+                "Without @coroutine it should behave the same: `yield from` primes it by itself.",
+            )
+        )
     return fb
 
 
@@ -222,7 +310,7 @@ class _Ticks:
         self.n, self.resumed = n, 0
 
     def __await__(self):
-        for _ in range(self.n):
+        for _unused in range(self.n):
             yield
             self.resumed += 1
         return f"{self.n} ticks later"
@@ -277,42 +365,90 @@ def run_by_hand(fn) -> Feedback:
     ``yield`` and a custom awaitable), one that awaits another coroutine, and
     one that raises (the exception must come out of ``fn``).
     """
-    fb = Feedback("Exercise 2 · drive it yourself")
+    fb = Feedback(_("Exercise 2 · drive it yourself"))
     if is_stub(fn):
         return fb.not_started(
-            "Write run_by_hand(coro): call coro.send(None) until it raises StopIteration, and "
-            "return the exception's .value; then run this check again."
+            _(
+                "Write run_by_hand(coro): call coro.send(None) until it raises StopIteration, "
+                "and return the exception's .value; then run this check again.",
+            )
         )
     for what, make, expected in _CASES:
         run, paused = _drive(fn, make())
         if run.not_implemented:
-            return fb.not_started("Replace the `raise NotImplementedError` in run_by_hand with your loop.")
+            return fb.not_started(
+                _(
+                    "Replace the `raise NotImplementedError` in run_by_hand with your loop.",
+                )
+            )
         said = f"a coroutine that {what}: run_by_hand"
         if expected is None and isinstance(run.error, ValueError):
-            fb.ok(f"a coroutine that {what}: the error comes out of run_by_hand, as it should")
+            fb.ok(
+                _(
+                    "a coroutine that {what}: the error comes out of run_by_hand, as it should",
+                    what=what,
+                )
+            )
         elif not run.ok:
             fb.fail(f"{said} {run.describe(5)}")
             if not isinstance(run.error, StopIteration | ValueError):
                 if isinstance(run.error, TypeError | AttributeError):
-                    fb.hint("A coroutine is not an iterator (no for-loop, no next()): call coro.send(None).")
-                return fb.hint("Loop: call coro.send(None) until it raises StopIteration.")
+                    fb.hint(
+                        _(
+                            "A coroutine is not an iterator (no for-loop, no next()): call coro.send(None).",
+                        )
+                    )
+                return fb.hint(_("Loop: call coro.send(None) until it raises StopIteration."))
         elif paused:
-            fb.fail(f"{said} returned {run.value!r} while the coroutine was still paused, unfinished")
+            fb.fail(
+                _(
+                    "{said} returned {value!r} while the coroutine was still paused, unfinished",
+                    said=said,
+                    value=run.value,
+                )
+            )
         elif expected is None:
-            fb.fail(f"{said} returned {run.value!r}, swallowing the coroutine's ValueError")
+            fb.fail(
+                _(
+                    "{said} returned {value!r}, swallowing the coroutine's ValueError",
+                    said=said,
+                    value=run.value,
+                )
+            )
         else:
             fb.require(
                 run.value == expected,
-                f"a coroutine that {what}: driven to its end, its value {expected!r} returned",
-                f"{said} returned {run.value!r}, not the coroutine's value {expected!r}",
+                _(
+                    "a coroutine that {what}: driven to its end, its value {expected!r} returned",
+                    what=what,
+                    expected=expected,
+                ),
+                _(
+                    "{said} returned {value!r}, not the coroutine's value {expected!r}",
+                    said=said,
+                    value=run.value,
+                    expected=expected,
+                ),
             )
     failures = "\n".join(fb.failures)
     if "StopIteration" in failures:
-        fb.hint("StopIteration is how a coroutine says 'I returned': catch it, it is not an error.")
+        fb.hint(
+            _(
+                "StopIteration is how a coroutine says 'I returned': catch it, it is not an error.",
+            )
+        )
     if "still paused" in failures:
-        fb.hint("Loop: keep calling coro.send(None) until it raises StopIteration.")
+        fb.hint(_("Loop: keep calling coro.send(None) until it raises StopIteration."))
     if "returned None, not" in failures:
-        fb.hint("Its value travels inside StopIteration: `except StopIteration as stop: return stop.value`.")
+        fb.hint(
+            _(
+                "Its value travels inside StopIteration: `except StopIteration as stop: return stop.value`.",
+            )
+        )
     if "swallowing" in failures:
-        fb.hint("Catch only StopIteration: any other exception should travel on to run_by_hand's caller.")
+        fb.hint(
+            _(
+                "Catch only StopIteration: any other exception should travel on to run_by_hand's caller.",
+            )
+        )
     return fb

@@ -22,6 +22,7 @@ import warnings
 
 from helpers import checks
 from helpers.checks import Feedback, attempt_async, describe_error, is_stub
+from helpers.i18n import _
 from helpers.lab import measurable, start_server
 
 NOTEBOOK = "10"
@@ -91,47 +92,87 @@ async def _take(fn, url: str, total: int, per_page: int, take: int | None):
 
 async def items(fn) -> Feedback:
     """Exercise 1: ``fn(session, url, total, per_page)`` yields 0..total-1, fetching page k lazily."""
-    fb = Feedback("Exercise 1 · items, a page at a time")
+    fb = Feedback(_("Exercise 1 · items, a page at a time"))
     if is_stub(fn):
         return fb.not_started(
-            "Write items(session, url, total, per_page) in the starter cell: for each page k, await "
-            "one GET of url?page=k, then yield its items one by one."
+            _(
+                "Write items(session, url, total, per_page) in the starter cell: for each page "
+                "k, await one GET of url?page=k, then yield its items one by one.",
+            )
         )
     if inspect.iscoroutinefunction(fn) or not inspect.isasyncgenfunction(fn):
         kind = "an async def without yield" if inspect.iscoroutinefunction(fn) else "not an async def"
-        fb.fail(f"items is {kind}: it should be an async generator (async def with yield)")
-        return fb.hint("Yield each item in turn; do not build and return a list.")
+        fb.fail(
+            _(
+                "items is {kind}: it should be an async generator (async def with yield)",
+                kind=kind,
+            )
+        )
+        return fb.hint(_("Yield each item in turn; do not build and return a list."))
     server = start_server(latency=LATENCY)
     url = f"{server.url}/get"
     expected_pages = _pages_needed(TAKE, PER_PAGE)
     await _reset(server)
     run = await attempt_async(_take, fn, url, TOTAL, PER_PAGE, TAKE, timeout=TIMEOUT)
     if not run.ok:
-        fb.fail(f"taking {TAKE} items of items(session, url, {TOTAL}, {PER_PAGE}) {run.describe(TIMEOUT)}")
-        return fb.hint("Fetch a page with `async with session.get(url, params={'page': k})`.")
+        fb.fail(
+            _(
+                "taking {TAKE} items of items(session, url, {TOTAL}, {PER_PAGE}) {describe}",
+                TAKE=TAKE,
+                TOTAL=TOTAL,
+                PER_PAGE=PER_PAGE,
+                describe=run.describe(TIMEOUT),
+            )
+        )
+        return fb.hint(
+            _(
+                "Fetch a page with `async with session.get(url, params={'page': k})`.",
+            )
+        )
     got, sent = run.value
     counted = (await _stats(server))["requests"]
     want = list(range(TAKE))
     if not fb.require(
         got == want,
-        f"the first {TAKE} items were {got}",
-        f"the first {TAKE} items were {got[:12]}; expected {want}",
+        _("the first {TAKE} items were {got}", TAKE=TAKE, got=got),
+        _(
+            "the first {TAKE} items were {got}; expected {want}",
+            TAKE=TAKE,
+            got=got[:12],
+            want=want,
+        ),
     ):
-        fb.hint("Page k holds the items k * per_page, k * per_page + 1, ... (fewer on the last page).")
+        fb.hint(
+            _(
+                "Page k holds the items k * per_page, k * per_page + 1, ... (fewer on the last page).",
+            )
+        )
     _judge_requests(fb, counted, sent, expected_pages, f"for {TAKE} items, {PER_PAGE} a page")
     if fb.failures:
         return fb
     await _reset(server)
     run = await attempt_async(_take, fn, url, TOTAL, PER_PAGE, None, timeout=TIMEOUT)
     if not run.ok:
-        fb.fail(f"taking every item of items(session, url, {TOTAL}, {PER_PAGE}) {run.describe(TIMEOUT)}")
+        fb.fail(
+            _(
+                "taking every item of items(session, url, {TOTAL}, {PER_PAGE}) {describe}",
+                TOTAL=TOTAL,
+                PER_PAGE=PER_PAGE,
+                describe=run.describe(TIMEOUT),
+            )
+        )
         return fb
     got, sent = run.value
     counted = (await _stats(server))["requests"]
     fb.require(
         got == list(range(TOTAL)),
-        f"all {TOTAL} items, and then the generator ended",
-        f"all of it gave {got[:14]}{' …' if len(got) > 14 else ''}; expected 0 to {TOTAL - 1}, then the end",
+        _("all {TOTAL} items, and then the generator ended", TOTAL=TOTAL),
+        _(
+            "all of it gave {got}{value}; expected 0 to {value2}, then the end",
+            got=got[:14],
+            value=" …" if len(got) > 14 else "",
+            value2=TOTAL - 1,
+        ),
     )
     _judge_requests(fb, counted, sent, _pages_needed(TOTAL, PER_PAGE), f"for all {TOTAL} items")
     return fb
@@ -139,20 +180,51 @@ async def items(fn) -> Feedback:
 
 def _judge_requests(fb: Feedback, counted, sent: list[str], needed: int, what: str) -> None:
     if not measurable(counted):
-        fb.note("requests at the server: not measurable on this server (it keeps no counters)")
+        fb.note(
+            _(
+                "requests at the server: not measurable on this server (it keeps no counters)",
+            )
+        )
         counted, by = len(sent), "the session sent"
     else:
         by = "the server counted"
     if counted == needed:
-        fb.ok(f"{by} {counted} requests {what}: exactly the {needed} pages needed")
+        fb.ok(
+            _(
+                "{by} {counted} requests {what}: exactly the {needed} pages needed",
+                by=by,
+                counted=counted,
+                what=what,
+                needed=needed,
+            )
+        )
     elif counted > needed:
         fb.fail(
-            f"{by} {counted} requests {what}; {needed} pages hold them: items fetched pages "
-            f"before they were needed (pages asked for: {', '.join(sent[:12])})"
+            _(
+                "{by} {counted} requests {what}; {needed} pages hold them: items fetched pages "
+                "before they were needed (pages asked for: {join})",
+                by=by,
+                counted=counted,
+                what=what,
+                needed=needed,
+                join=", ".join(sent[:12]),
+            )
         )
-        fb.hint("Fetch page k only when the consumer asks for its first item: await inside the loop.")
+        fb.hint(
+            _(
+                "Fetch page k only when the consumer asks for its first item: await inside the loop.",
+            )
+        )
     else:
-        fb.fail(f"{by} {counted} requests {what}; {needed} pages hold them")
+        fb.fail(
+            _(
+                "{by} {counted} requests {what}; {needed} pages hold them",
+                by=by,
+                counted=counted,
+                what=what,
+                needed=needed,
+            )
+        )
 
 
 # ---------------------------------------------------------------- exercise 2: LabSession
@@ -194,11 +266,13 @@ async def _use(cls, server, inside: str):
 
 async def LabSession(cls) -> Feedback:  # noqa: N802 - named after the class the learner writes
     """Exercise 2: ``async with cls() as session`` gives a ClientSession, always closed, errors kept."""
-    fb = Feedback("Exercise 2 · LabSession, always closed")
+    fb = Feedback(_("Exercise 2 · LabSession, always closed"))
     if cls is None or is_stub(getattr(cls, "__aenter__", None)) or is_stub(getattr(cls, "__aexit__", None)):
         return fb.not_started(
-            "Write LabSession's __aenter__ (create an aiohttp.ClientSession, keep it on self, return it) "
-            "and __aexit__ (await its close(); return None or False)."
+            _(
+                "Write LabSession's __aenter__ (create an aiohttp.ClientSession, keep it on "
+                "self, return it) and __aexit__ (await its close(); return None or False).",
+            )
         )
     server = start_server(latency=LATENCY)
     sessions = []
@@ -217,8 +291,8 @@ async def LabSession(cls) -> Feedback:  # noqa: N802 - named after the class the
             gc.collect()
     never_awaited = [w for w in caught if "never awaited" in str(w.message)]
     if never_awaited:
-        fb.fail(f"Python warned: {never_awaited[0].message}")
-        fb.hint("session.close() is a coroutine: `await self.session.close()`.")
+        fb.fail(_("Python warned: {message}", message=never_awaited[0].message))
+        fb.hint(_("session.close() is a coroutine: `await self.session.close()`."))
     return fb
 
 
@@ -234,8 +308,17 @@ async def _case(fb: Feedback, cls, server, inside: str, sessions: list) -> bool:
         session = None
         err = run.error
         if isinstance(err, AttributeError) and "get" in str(err):
-            fb.fail(f"inside `async with LabSession() as session`, session.get raised {describe_error(err)}")
-            fb.hint("__aenter__ returns what `as` receives: return the ClientSession, not self.")
+            fb.fail(
+                _(
+                    "inside `async with LabSession() as session`, session.get raised {err}",
+                    err=describe_error(err),
+                )
+            )
+            fb.hint(
+                _(
+                    "__aenter__ returns what `as` receives: return the ClientSession, not self.",
+                )
+            )
         else:
             block = f"`async with LabSession() as session` {what.replace('after', 'with')}"
             fb.fail(f"{block} {run.describe(TIMEOUT)}")
@@ -245,28 +328,58 @@ async def _case(fb: Feedback, cls, server, inside: str, sessions: list) -> bool:
     import aiohttp
 
     if not isinstance(session, aiohttp.ClientSession):
-        fb.fail(f"`as` received a {type(session).__name__}, not an aiohttp.ClientSession")
-        fb.hint("__aenter__ returns what `as` receives: return the ClientSession, not self.")
+        fb.fail(
+            _(
+                "`as` received a {name}, not an aiohttp.ClientSession",
+                name=type(session).__name__,
+            )
+        )
+        fb.hint(
+            _(
+                "__aenter__ returns what `as` receives: return the ClientSession, not self.",
+            )
+        )
         return False
     if inside != "requests":
         kind = "the exception" if inside == "error" else "the TimeoutError"
         if not fb.require(
             error is not None,
-            f"{kind} came out of the block",
-            f"{kind} raised inside the block did not come out: __aexit__ swallowed it",
+            _("{kind} came out of the block", kind=kind),
+            _(
+                "{kind} raised inside the block did not come out: __aexit__ swallowed it",
+                kind=kind,
+            ),
         ):
-            fb.hint("__aexit__ swallows the exception when it returns a true value: return None or False.")
+            fb.hint(
+                _(
+                    "__aexit__ swallows the exception when it returns a true value: return None or False.",
+                )
+            )
     closed = bool(getattr(session, "closed", False))
     open_at_server = await _open_connections(server, within=1.5 if closed else 0.0)
-    if not fb.require(closed, f"{what}: session closed", f"{what}: the session was still open"):
-        fb.hint("__aexit__ runs on every way out of the block: close the session there, with await.")
+    if not fb.require(
+        closed, _("{what}: session closed", what=what), _("{what}: the session was still open", what=what)
+    ):
+        fb.hint(
+            _(
+                "__aexit__ runs on every way out of the block: close the session there, with await.",
+            )
+        )
         return False
     if not measurable(open_at_server):
-        fb.note("open connections at the server: not measurable on this server (it keeps no counters)")
+        fb.note(
+            _(
+                "open connections at the server: not measurable on this server (it keeps no counters)",
+            )
+        )
     else:
         fb.require(
             open_at_server == 0,
-            f"{what}: the server holds no connection open",
-            f"{what}: the server still holds {open_at_server} connection(s) open",
+            _("{what}: the server holds no connection open", what=what),
+            _(
+                "{what}: the server still holds {open_at_server} connection(s) open",
+                what=what,
+                open_at_server=open_at_server,
+            ),
         )
     return True

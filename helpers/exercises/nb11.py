@@ -19,6 +19,7 @@ import asyncio
 
 from helpers import checks
 from helpers.checks import Feedback, attempt_async, is_stub
+from helpers.i18n import _
 from helpers.timing import format_seconds
 
 NOTEBOOK = "11"
@@ -91,59 +92,111 @@ async def scheduling_order(predicted) -> Feedback:
     event, saying for each misplaced one where it really came and why. The truth
     is what the loop did; on a default loop that is ``TRUE_ORDER``.
     """
-    fb = Feedback("Exercise 1 · predict the scheduling order")
+    fb = Feedback(_("Exercise 1 · predict the scheduling order"))
     labels = ", ".join(f'"{label}"' for label in LABELS)
     if predicted is None:
         return fb.not_started(
-            f"Set PREDICTED to a list of the five labels ({labels}) in the order you expect them to "
-            "happen, before running anything; then run this check."
+            _(
+                "Set PREDICTED to a list of the five labels ({labels}) in the order you expect "
+                "them to happen, before running anything; then run this check.",
+                labels=labels,
+            )
         )
     if isinstance(predicted, str) or not isinstance(predicted, list | tuple):
-        fb.fail(f"PREDICTED is a {type(predicted).__name__}: make it a list of the five labels")
-        return fb.hint(f"For example PREDICTED = [{labels}], reordered as you predict.")
+        fb.fail(
+            _(
+                "PREDICTED is a {name}: make it a list of the five labels",
+                name=type(predicted).__name__,
+            )
+        )
+        return fb.hint(
+            _(
+                "For example PREDICTED = [{labels}], reordered as you predict.",
+                labels=labels,
+            )
+        )
     named = [_label(value) for value in predicted]
     unknown = [value for value, label in zip(predicted, named, strict=True) if label is None]
     missing = [label for label in LABELS if label not in named]
     doubled = sorted({label for label in named if label is not None and named.count(label) > 1})
     if unknown or missing or doubled:
         if unknown:
-            fb.fail(f"PREDICTED holds {unknown[0]!r}, which is none of the five labels")
+            fb.fail(
+                _(
+                    "PREDICTED holds {unknown!r}, which is none of the five labels",
+                    unknown=unknown[0],
+                )
+            )
         if missing:
-            fb.fail(f"PREDICTED lacks {', '.join(repr(m) for m in missing)}: place every event once")
+            fb.fail(
+                _(
+                    "PREDICTED lacks {join}: place every event once",
+                    join=", ".join(repr(m) for m in missing),
+                )
+            )
         if doubled:
-            fb.fail(f"PREDICTED holds {', '.join(repr(d) for d in doubled)} more than once")
-        return fb.hint(f"Use exactly these five labels, each once: {labels}.")
+            fb.fail(
+                _(
+                    "PREDICTED holds {join} more than once",
+                    join=", ".join(repr(d) for d in doubled),
+                )
+            )
+        return fb.hint(_("Use exactly these five labels, each once: {labels}.", labels=labels))
     seen: list[str] = []
     run = await attempt_async(five_events, seen.append, timeout=5)
     if not run.ok:  # pragma: no cover - the program is ours; only a very odd loop gets here
-        return fb.fail(f"the program {run.describe(5)} on this loop: run the check again")
+        return fb.fail(
+            _(
+                "the program {describe} on this loop: run the check again",
+                describe=run.describe(5),
+            )
+        )
     truth = tuple(seen)
     usual = truth == TRUE_ORDER
     if not usual:
         factory = asyncio.get_running_loop().get_task_factory()
         fb.note(
-            f"this loop did not run the default order (its task factory: {factory!r}); "
-            "you are judged against what it did"
+            _(
+                "this loop did not run the default order (its task factory: {factory!r}); you "
+                "are judged against what it did",
+                factory=factory,
+            )
         )
     if named == list(truth):
-        fb.ok(f"you predicted the true order: {_arrows(truth)}")
+        fb.ok(_("you predicted the true order: {arrows}", arrows=_arrows(truth)))
         if usual:
             for label in truth:
                 fb.note(f'"{label}": {WHY[label]}')
         return fb
-    fb.fail(f"you predicted {_arrows(named)}; the true order is {_arrows(truth)}")
+    fb.fail(
+        _(
+            "you predicted {arrows}; the true order is {arrows2}",
+            arrows=_arrows(named),
+            arrows2=_arrows(truth),
+        )
+    )
     for place, label in enumerate(truth):
         yours = named.index(label)
         if yours == place:
-            fb.ok(f'"{label}" {_nth(place)}: right')
+            fb.ok(_('"{label}" {nth}: right', label=label, nth=_nth(place)))
             continue
         why = f": {WHY[label]}" if usual else ""
         if usual and label == "task: start" and yours < named.index("cell"):
             why += _EAGER
-        fb.fail(f'"{label}": you put it {_nth(yours)}, it came {_nth(place)}{why}')
+        fb.fail(
+            _(
+                '"{label}": you put it {nth}, it came {nth2}{why}',
+                label=label,
+                nth=_nth(yours),
+                nth2=_nth(place),
+                why=why,
+            )
+        )
     return fb.hint(
-        "One turn of the loop: move the due timers to the end of the ready queue, then run what was "
-        "queued; what those callbacks queue waits for the next turn."
+        _(
+            "One turn of the loop: move the due timers to the end of the ready queue, then "
+            "run what was queued; what those callbacks queue waits for the next turn.",
+        )
     )
 
 
@@ -156,11 +209,14 @@ async def my_sleep(fn, *, seconds: float = 0.1, many: int = 20) -> Feedback:
     cancelled mid-sleep ends cancelled, and its timer, when it fires, reports no
     error to the loop.
     """
-    fb = Feedback("Exercise 2 · asyncio.sleep, built from a Future")
+    fb = Feedback(_("Exercise 2 · asyncio.sleep, built from a Future"))
     if is_stub(fn):
         return fb.not_started(
-            "Write my_sleep(seconds, result=None) in the starter cell: future = loop.create_future(), "
-            "loop.call_later(seconds, future.set_result, result), then return await future."
+            _(
+                "Write my_sleep(seconds, result=None) in the starter cell: future = "
+                "loop.create_future(), loop.call_later(seconds, future.set_result, result), then "
+                "return await future.",
+            )
         )
     loop = asyncio.get_running_loop()
     errors: list[dict] = []
@@ -169,30 +225,67 @@ async def my_sleep(fn, *, seconds: float = 0.1, many: int = 20) -> Feedback:
     try:
         run = await attempt_async(fn, seconds, "woken", timeout=10 * seconds + 5)
         if not run.ok:
-            fb.fail(f"await my_sleep({seconds:g}, 'woken') {run.describe(10 * seconds + 5)}")
-            return fb.hint("Await the Future: `return await future`.")
+            fb.fail(
+                _(
+                    "await my_sleep({seconds:g}, 'woken') {describe}",
+                    seconds=seconds,
+                    describe=run.describe(10 * seconds + 5),
+                )
+            )
+            return fb.hint(_("Await the Future: `return await future`."))
         fb.require(
             run.value == "woken",
-            f"await my_sleep({seconds:g}, 'woken') returned 'woken'",
-            f"await my_sleep({seconds:g}, 'woken') returned {run.value!r:.40}, not 'woken': set the "
-            "Future's result to `result`",
+            _(
+                "await my_sleep({seconds:g}, 'woken') returned 'woken'",
+                seconds=seconds,
+            ),
+            _(
+                "await my_sleep({seconds:g}, 'woken') returned {value!r:.40}, not 'woken': set "
+                "the Future's result to `result`",
+                seconds=seconds,
+                value=run.value,
+            ),
         )
         fb.require(
             seconds * 0.95 <= run.elapsed <= 3 * seconds + 0.5,
-            f"it took {format_seconds(run.elapsed)}, one sleep of {seconds:g} s",
-            f"it took {format_seconds(run.elapsed)} for a sleep of {seconds:g} s: call_later(seconds, ...)",
+            _(
+                "it took {elapsed}, one sleep of {seconds:g} s",
+                elapsed=format_seconds(run.elapsed),
+                seconds=seconds,
+            ),
+            _(
+                "it took {elapsed} for a sleep of {seconds:g} s: call_later(seconds, ...)",
+                elapsed=format_seconds(run.elapsed),
+                seconds=seconds,
+            ),
         )
         calls = [fn(seconds, i) for i in range(many)]
         run = await attempt_async(asyncio.gather, *calls, timeout=many * seconds + 5)
         if not run.ok:
-            fb.fail(f"{many} calls gathered: {run.describe(many * seconds + 5)}")
+            fb.fail(
+                _(
+                    "{many} calls gathered: {describe}",
+                    many=many,
+                    describe=run.describe(many * seconds + 5),
+                )
+            )
         else:
             took = format_seconds(run.elapsed)
             fb.require(
                 list(run.value) == list(range(many)) and run.elapsed < 0.5 * many * seconds,
-                f"{many} calls at once took {took}: about one sleep, they waited together",
-                f"{many} calls at once took {took} and returned {list(run.value)!r:.60}: "
-                f"expected about {seconds:g} s and 0, 1, 2, … (time.sleep would block the loop)",
+                _(
+                    "{many} calls at once took {took}: about one sleep, they waited together",
+                    many=many,
+                    took=took,
+                ),
+                _(
+                    "{many} calls at once took {took} and returned {value!r:.60}: expected about "
+                    "{seconds:g} s and 0, 1, 2, … (time.sleep would block the loop)",
+                    many=many,
+                    took=took,
+                    value=list(run.value),
+                    seconds=seconds,
+                ),
             )
         task = asyncio.ensure_future(fn(seconds, "never"))
         await asyncio.sleep(seconds / 4)
@@ -202,19 +295,31 @@ async def my_sleep(fn, *, seconds: float = 0.1, many: int = 20) -> Feedback:
         except asyncio.CancelledError:
             pass
         except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
-            fb.fail(f"cancelled mid-sleep, it raised {type(exc).__name__}: {exc}")
+            fb.fail(
+                _(
+                    "cancelled mid-sleep, it raised {name}: {exc}",
+                    name=type(exc).__name__,
+                    exc=exc,
+                )
+            )
         await asyncio.sleep(seconds * 1.5)  # past the timer: does it fire into a cancelled Future?
         fb.require(
             task.cancelled() and not errors,
-            "cancelled mid-sleep: it ended cancelled, and its timer reported no error",
-            "cancelled mid-sleep: "
-            + ("it did not end cancelled" if not task.cancelled() else "")
-            + (f"the loop reported {errors[0].get('message', errors[0])!r:.80}" if errors else ""),
+            _(
+                "cancelled mid-sleep: it ended cancelled, and its timer reported no error",
+            ),
+            _(
+                "cancelled mid-sleep: {value}{value2}",
+                value="it did not end cancelled" if not task.cancelled() else "",
+                value2=f"the loop reported {errors[0].get('message', errors[0])!r:.80}" if errors else "",
+            ),
         )
         if errors:
             fb.hint(
-                "Keep the handle: handle = loop.call_later(...); then `try: return await future` "
-                "`finally: handle.cancel()` (or set the result only `if not future.done()`)."
+                _(
+                    "Keep the handle: handle = loop.call_later(...); then `try: return await future` "
+                    "`finally: handle.cancel()` (or set the result only `if not future.done()`).",
+                )
             )
     finally:
         loop.set_exception_handler(previous)

@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 from helpers import checks
 from helpers.checks import Feedback, attempt, check_peak, check_time, describe_error, is_stub, unmeasured
+from helpers.i18n import _
 from helpers.lab import ENV_BASE_URL, current_server, start_server
 from helpers.timing import format_seconds
 
@@ -110,7 +111,7 @@ class _Run:
 
 def _run_tiny(event_loop, tasks, timeout: float) -> _Run:
     """Run ``event_loop(*tasks).run()``, each task guarded; close every task afterwards."""
-    probes = [_Probe() for _ in tasks]
+    probes = [_Probe() for _unused in tasks]
     deadline = time.monotonic() + timeout
     guards = [_guarded(task, probe, deadline) for task, probe in zip(tasks, probes, strict=True)]
     start = time.perf_counter()
@@ -162,8 +163,12 @@ def _make_tasks(fb: Feedback, fn, name: str, calls: list[tuple]):
             fb.fail(f"{shown} {made.describe()}")
         else:
             fb.fail(
-                f"{shown} returned {type(made.value).__name__}, not a task: a task for the tiny loop "
-                "is a generator (a function with `yield` in it) or a coroutine"
+                _(
+                    "{shown} returned {name}, not a task: a task for the tiny loop is a generator (a "
+                    "function with `yield` in it) or a coroutine",
+                    shown=shown,
+                    name=type(made.value).__name__,
+                )
             )
         return None
     return tasks
@@ -172,7 +177,7 @@ def _make_tasks(fb: Feedback, fn, name: str, calls: list[tuple]):
 def _statuses_ok(fb: Feedback, statuses: dict, n: int, what: str) -> bool:
     """One 200 per query 0..n-1 in ``statuses``; says what is missing or wrong."""
     if not isinstance(statuses, dict):
-        return fb.require(False, "", f"statuses is a {type(statuses).__name__}, not a dict")
+        return fb.require(False, "", _("statuses is a {name}, not a dict", name=type(statuses).__name__))
     odd = next(((q, s) for q, s in statuses.items() if not isinstance(s, int)), None)
     if odd is not None:
         shown = "a generator" if inspect.isgenerator(odd[1]) else repr(odd[1])[:40]
@@ -183,14 +188,30 @@ def _statuses_ok(fb: Feedback, statuses: dict, n: int, what: str) -> bool:
     missing = [q for q in range(n) if q not in statuses]
     if missing:
         return fb.require(
-            False, "", f"{what}: {n - len(missing)} of {n} answered (first missing: ?{missing[0]})"
+            False,
+            "",
+            _(
+                "{what}: {value} of {n} answered (first missing: ?{missing})",
+                what=what,
+                value=n - len(missing),
+                n=n,
+                missing=missing[0],
+            ),
         )
     bad = sorted((q, s) for q, s in statuses.items() if s != 200)
     if bad:
         return fb.require(
-            False, "", f"{what}: {len(bad)} answered other than 200 (first: ?{bad[0][0]} → {bad[0][1]})"
+            False,
+            "",
+            _(
+                "{what}: {n_bad} answered other than 200 (first: ?{bad} → {bad2})",
+                what=what,
+                n_bad=len(bad),
+                bad=bad[0][0],
+                bad2=bad[0][1],
+            ),
         )
-    return fb.require(True, f"{what}: all {n} answered 200", "")
+    return fb.require(True, _("{what}: all {n} answered 200", what=what, n=n), "")
 
 
 def _too_early(error: BaseException | None) -> bool:
@@ -234,20 +255,26 @@ def ticker(fn, EventLoop, *, n: int = 10, ms: int = 20, requests: int = 20) -> F
     printed while the requests were in flight; the ticker's own steps short
     (it sleeps in the timer heap, not in ``time.sleep``); every request answered.
     """
-    fb = Feedback("Exercise 1 · a heartbeat")
+    fb = Feedback(_("Exercise 1 · a heartbeat"))
     if is_stub(fn):
         return fb.not_started(
-            "Write ticker(n, ms): n times, print a dot (print('.', end='')) and "
-            "`yield from sleep(ms / 1000)`; then run this check again."
+            _(
+                "Write ticker(n, ms): n times, print a dot (print('.', end='')) and `yield from "
+                "sleep(ms / 1000)`; then run this check again.",
+            )
         )
     server = _server()
     clock = _Clock()
     with contextlib.redirect_stdout(clock):  # a plain function would run (and print) right here
         tasks = _make_tasks(fb, fn, "ticker", [(n, ms)])
     if tasks is NotImplemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in ticker with its loop.")
+        return fb.not_started(_("Replace the `raise NotImplementedError` in ticker with its loop."))
     if tasks is None:
-        return fb.hint("Inside ticker, `yield from sleep(ms / 1000)` makes it a generator: a task.")
+        return fb.hint(
+            _(
+                "Inside ticker, `yield from sleep(ms / 1000)` makes it a generator: a task.",
+            )
+        )
     # A server that is not the lab answers /get at once (its round trip may be shorter than a tick or
     # two): the requests ask /delay/LATENCY there, so that they are in flight as long as at the lab.
     delay = None if server.has_stats else LATENCY
@@ -259,43 +286,92 @@ def ticker(fn, EventLoop, *, n: int = 10, ms: int = 20, requests: int = 20) -> F
     stats = server.stats(note=False)
     if not run.ok:
         return fb.fail(
-            f"ticker({n}, {ms}) and {requests} fetch tasks on your EventLoop: {run.describe(timeout)}"
+            _(
+                "ticker({n}, {ms}) and {requests} fetch tasks on your EventLoop: {describe}",
+                n=n,
+                ms=ms,
+                requests=requests,
+                describe=run.describe(timeout),
+            )
         )
     dots = [when for when, text in clock.writes for char in text if char == "."]
     printed = clock.text.strip()
-    fb.note(f"ticker({n}, {ms}) printed {printed[:60]!r}" + (" …" if len(printed) > 60 else ""))
+    fb.note(
+        _(
+            "ticker({n}, {ms}) printed {printed!r}{value}",
+            n=n,
+            ms=ms,
+            printed=printed[:60],
+            value=" …" if len(printed) > 60 else "",
+        )
+    )
     if not fb.require(
-        len(dots) == n, f"{n} dots, one per tick", f"{len(dots)} dots were printed; expected {n}"
+        len(dots) == n,
+        _("{n} dots, one per tick", n=n),
+        _("{n_dots} dots were printed; expected {n}", n_dots=len(dots), n=n),
     ):
-        return fb.hint("One print('.', end='') per tick, n ticks: a for-loop over range(n).")
+        return fb.hint(_("One print('.', end='') per tick, n ticks: a for-loop over range(n)."))
     spread, gap = dots[-1] - dots[0], (n - 1) * ms / 1000
     fb.require(
         spread >= gap / 2,
-        f"the dots came about {format_seconds(spread / (n - 1))} apart ({ms} ms asked)",
-        f"all {n} dots came within {format_seconds(spread)}; they should be {ms} ms apart",
+        _(
+            "the dots came about {value} apart ({ms} ms asked)",
+            value=format_seconds(spread / (n - 1)),
+            ms=ms,
+        ),
+        _(
+            "all {n} dots came within {spread}; they should be {ms} ms apart",
+            n=n,
+            spread=format_seconds(spread),
+            ms=ms,
+        ),
     )
     mine, fetches = run.probes[0], run.probes[1:]
     fb.require(
         mine.busy < n * ms / 1000 / 4,
-        f"the ticker's own steps took {format_seconds(mine.busy)} in all: it waits in the timer heap",
-        f"the ticker's own steps took {format_seconds(mine.busy)} in all: it slept inside them, "
-        "and the whole loop stopped meanwhile (time.sleep?)",
+        _(
+            "the ticker's own steps took {busy} in all: it waits in the timer heap",
+            busy=format_seconds(mine.busy),
+        ),
+        _(
+            "the ticker's own steps took {busy} in all: it slept inside them, and the whole "
+            "loop stopped meanwhile (time.sleep?)",
+            busy=format_seconds(mine.busy),
+        ),
     )
     first, last = min(p.first for p in fetches), max(p.end for p in fetches)
     during = sum(first < when < last for when in dots)
     fb.require(
         during >= 2,
-        f"{during} of the {n} dots came while the {requests} requests were in flight: while they wait in "
-        "the selector, the loop runs the ticker",
-        f"{during} of the {n} dots came while the {requests} requests were in flight: the ticker did not "
-        "take turns with them",
+        _(
+            "{during} of the {n} dots came while the {requests} requests were in flight: "
+            "while they wait in the selector, the loop runs the ticker",
+            during=during,
+            n=n,
+            requests=requests,
+        ),
+        _(
+            "{during} of the {n} dots came while the {requests} requests were in flight: the "
+            "ticker did not take turns with them",
+            during=during,
+            n=n,
+            requests=requests,
+        ),
     )
     _statuses_ok(fb, {i: p.value for i, p in enumerate(fetches)}, requests, f"the {requests} requests")
     if not unmeasured(fb, stats, "peak_in_flight", "requests in flight"):
-        fb.note(f"the server saw {stats['peak_in_flight']} requests in flight at once")
+        fb.note(
+            _(
+                "the server saw {peak_in_flight} requests in flight at once",
+                peak_in_flight=stats["peak_in_flight"],
+            )
+        )
     if fb.failures:
         fb.hint(
-            "`yield from sleep(ms / 1000)` parks the ticker on the timer heap; time.sleep() stops the loop."
+            _(
+                "`yield from sleep(ms / 1000)` parks the ticker on the timer heap; time.sleep() "
+                "stops the loop.",
+            )
         )
     return fb
 
@@ -308,11 +384,14 @@ def workers(fn, EventLoop, *, n: int = 100, limit: int = 10, predicted=None) -> 
     peak, and a time within 2 × the ideal ``ceil(n / limit)`` round trips.
     ``predicted`` (seconds), if given, must be within 1.5× of the measured time.
     """
-    fb = Feedback(f"Exercise 2 · {limit} workers, one deque")
+    fb = Feedback(_("Exercise 2 · {limit} workers, one deque", limit=limit))
     if is_stub(fn):
         return fb.not_started(
-            "Write worker(queries, statuses): while the deque is not empty, take a query with "
-            "popleft(), then statuses[query] = yield from fetch(query); then run this check again."
+            _(
+                "Write worker(queries, statuses): while the deque is not empty, take a query "
+                "with popleft(), then statuses[query] = yield from fetch(query); then run this "
+                "check again.",
+            )
         )
     for name, value in (("n", n), ("limit", limit)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -321,9 +400,13 @@ def workers(fn, EventLoop, *, n: int = 100, limit: int = 10, predicted=None) -> 
     queries, statuses = deque(range(n)), {}
     tasks = _make_tasks(fb, fn, "worker", [(queries, statuses)] * limit)
     if tasks is NotImplemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in worker with its loop.")
+        return fb.not_started(_("Replace the `raise NotImplementedError` in worker with its loop."))
     if tasks is None:
-        return fb.hint("`statuses[query] = yield from fetch(query)` inside worker makes it a generator.")
+        return fb.hint(
+            _(
+                "`statuses[query] = yield from fetch(query)` inside worker makes it a generator.",
+            )
+        )
     rounds = math.ceil(n / limit)
     ideal = rounds * server.cold_latency  # a new socket per request: its set-up counts too
     timeout = 2 + 5 * ideal
@@ -331,39 +414,80 @@ def workers(fn, EventLoop, *, n: int = 100, limit: int = 10, predicted=None) -> 
     run = _run_tiny(EventLoop, tasks, timeout)
     stats = server.stats(note=False)
     if not run.ok:
-        fb.fail(f"{limit} workers on your EventLoop {run.describe(timeout)}")
+        fb.fail(
+            _(
+                "{limit} workers on your EventLoop {describe}",
+                limit=limit,
+                describe=run.describe(timeout),
+            )
+        )
         if run.overdue:
-            fb.hint("A worker must end when the deque is empty: `while queries:`, and popleft() each query.")
+            fb.hint(
+                _(
+                    "A worker must end when the deque is empty: `while queries:`, and popleft() each query.",
+                )
+            )
         if isinstance(run.error, RuntimeError) and "mutated" in str(run.error):
-            fb.hint("Don't iterate over the deque while others take from it: `while queries:` + popleft().")
+            fb.hint(
+                _(
+                    "Don't iterate over the deque while others take from it: `while queries:` + popleft().",
+                )
+            )
         return fb
     hints = []
     complete = _statuses_ok(fb, statuses, n, f"{n} queries")
     if queries:
-        complete = fb.require(False, "", f"{len(queries)} queries were still in the deque at the end")
+        complete = fb.require(
+            False,
+            "",
+            _(
+                "{n_queries} queries were still in the deque at the end",
+                n_queries=len(queries),
+            ),
+        )
         hints.append("Each worker loops `while queries:`, taking one query at a time with popleft().")
     if unmeasured(fb, stats, "requests", "requests counted at the server (each query once)"):
         pass  # the deque above shows whether every query was taken out once
     elif stats["requests"] > n:
         complete = fb.require(
-            False, "", f"the server saw {stats['requests']} requests for {n} queries: some were fetched twice"
+            False,
+            "",
+            _(
+                "the server saw {requests} requests for {n} queries: some were fetched twice",
+                requests=stats["requests"],
+                n=n,
+            ),
         )
         hints.append(
             "Take each query out of the deque (popleft) before fetching it: no other worker gets it."
         )
     elif complete:
-        fb.ok(f"the server saw {stats['requests']} requests: each query once")
+        fb.ok(
+            _(
+                "the server saw {requests} requests: each query once",
+                requests=stats["requests"],
+            )
+        )
     if stats["requests"] or not server.has_stats:
         check_peak(fb, stats, limit, exactly=True)
     if complete:
         what = f"{rounds} round trips"
         check_time(fb, run.elapsed, ideal, factor=2, what=what, stall=stats)
     if complete and predicted is None:
-        fb.note("no prediction given: set PREDICTED (seconds) before you look at the time above")
+        fb.note(
+            _(
+                "no prediction given: set PREDICTED (seconds) before you look at the time above",
+            )
+        )
     elif complete and (
         isinstance(predicted, bool) or not isinstance(predicted, int | float) or predicted <= 0
     ):
-        fb.fail(f"PREDICTED is {predicted!r}: write a positive number of seconds")
+        fb.fail(
+            _(
+                "PREDICTED is {predicted!r}: write a positive number of seconds",
+                predicted=predicted,
+            )
+        )
     elif complete:
         ratio = predicted / run.elapsed
         # A far server: each of the tiny loop's new sockets pays its set-up too, so a prediction of
@@ -371,12 +495,21 @@ def workers(fn, EventLoop, *, n: int = 100, limit: int = 10, predicted=None) -> 
         modelled = not server.has_stats and 1 / 1.5 <= predicted / (rounds * server.latency) <= 1.5
         fb.require(
             1 / 1.5 <= ratio <= 1.5 or modelled,
-            f"you predicted {format_seconds(predicted)}; it took {format_seconds(run.elapsed)}: right"
-            + (
-                " (a new connection per request costs more than one warm round trip here)" if modelled else ""
+            _(
+                "you predicted {predicted}; it took {elapsed}: right{value}",
+                predicted=format_seconds(predicted),
+                elapsed=format_seconds(run.elapsed),
+                value=" (a new connection per request costs more than one warm round trip here)"
+                if modelled
+                else "",
             ),
-            f"you predicted {format_seconds(predicted)}, but it took {format_seconds(run.elapsed)}: "
-            f"{max(ratio, 1 / ratio):.1f}× off (within 1.5× counts as right)",
+            _(
+                "you predicted {predicted}, but it took {elapsed}: {max:.1f}× off (within 1.5× "
+                "counts as right)",
+                predicted=format_seconds(predicted),
+                elapsed=format_seconds(run.elapsed),
+                max=max(ratio, 1 / ratio),
+            ),
         )
         hints.append(
             f"{limit} requests at a time, one round trip each: {n} requests take {rounds} round trips."
@@ -394,22 +527,35 @@ def fetch_async(fn, EventLoop, *, n: int = 100) -> Feedback:  # noqa: N803
     more than half of the ``n`` requests in flight at the server's peak (one
     thread, all waiting together); the whole batch within 2.5 round trips.
     """
-    fb = Feedback("Exercise 3 · async def all the way")
+    fb = Feedback(_("Exercise 3 · async def all the way"))
     if is_stub(fn):
         return fb.not_started(
-            'Write async def read_all_async(sock) and async def fetch_async(i), with `await Trap("read", '
-            'sock)` where read_all and fetch had `yield ("read", sock)`; then run this check again.'
+            _(
+                "Write async def read_all_async(sock) and async def fetch_async(i), with `await "
+                'Trap("read", sock)` where read_all and fetch had `yield ("read", sock)`; then '
+                "run this check again.",
+            )
         )
     if inspect.isasyncgenfunction(fn):
         fb.fail(
-            "fetch_async is an async generator (a `yield` inside an async def makes one): "
-            "the loop cannot send() to it"
+            _(
+                "fetch_async is an async generator (a `yield` inside an async def makes one): "
+                "the loop cannot send() to it",
+            )
         )
-        return fb.hint('Hand a trap to the loop with `await Trap("read", sock)`, not with `yield`.')
+        return fb.hint(
+            _(
+                'Hand a trap to the loop with `await Trap("read", sock)`, not with `yield`.',
+            )
+        )
     if not inspect.iscoroutinefunction(fn):
         kind = "a generator function" if inspect.isgeneratorfunction(fn) else type(fn).__name__
-        fb.fail(f"fetch_async is not an async def (it is {kind})")
-        return fb.hint("`async def fetch_async(i):`, with `await` where fetch had `yield` and `yield from`.")
+        fb.fail(_("fetch_async is not an async def (it is {kind})", kind=kind))
+        return fb.hint(
+            _(
+                "`async def fetch_async(i):`, with `await` where fetch had `yield` and `yield from`.",
+            )
+        )
     server = _server()
     coros = [fn(i) for i in range(n)]
     timeout = 3 + 5 * server.latency
@@ -417,37 +563,68 @@ def fetch_async(fn, EventLoop, *, n: int = 100) -> Feedback:  # noqa: N803
     run = _run_tiny(EventLoop, coros, timeout)
     stats = server.stats(note=False)
     if not run.ok:
-        fb.fail(f"{n} fetch_async tasks on your EventLoop: fetch_async {run.describe(timeout)}")
+        fb.fail(
+            _(
+                "{n} fetch_async tasks on your EventLoop: fetch_async {describe}",
+                n=n,
+                describe=run.describe(timeout),
+            )
+        )
         text = str(run.error)
         if "can't be used in 'await' expression" in text:
-            fb.hint("`await` takes awaitables only: make read_all an async def too; await Trap(...) objects.")
+            fb.hint(
+                _(
+                    "`await` takes awaitables only: make read_all an async def too; await Trap(...) objects.",
+                )
+            )
         elif _too_early(run.error):
             fb.hint(
-                'A socket call came too early: `await Trap("write", sock)` after connect_ex, '
-                '`await Trap("read", sock)` before each recv.'
+                _(
+                    'A socket call came too early: `await Trap("write", sock)` after connect_ex, '
+                    '`await Trap("read", sock)` before each recv.',
+                )
             )
         elif run.overdue:
-            fb.hint('Something waited inside a step: await Trap("read", sock) instead of a blocking call.')
+            fb.hint(
+                _(
+                    'Something waited inside a step: await Trap("read", sock) instead of a blocking call.',
+                )
+            )
         return fb
     statuses = {i: probe.value for i, probe in enumerate(run.probes)}
     _statuses_ok(fb, statuses, n, f"{n} requests")
     lazy = sum(probe.traps == 0 for probe in run.probes)
     fb.require(
         not lazy,
-        "each fetch_async handed its waits to the loop as traps",
-        f"{lazy} of the {n} fetch_async calls handed no trap to the loop: they waited inside their steps",
+        _("each fetch_async handed its waits to the loop as traps"),
+        _(
+            "{lazy} of the {n} fetch_async calls handed no trap to the loop: they waited inside their steps",
+            lazy=lazy,
+            n=n,
+        ),
     )
     peak = stats["peak_in_flight"]
     together = unmeasured(fb, stats, "peak_in_flight", "requests in flight") or fb.require(
         peak > n // 2,
-        f"the server saw {peak} of the {n} requests in flight at once: one thread, all waiting together",
-        f"the server saw at most {peak} of the {n} requests in flight at once: they ran one after another",
+        _(
+            "the server saw {peak} of the {n} requests in flight at once: one thread, all waiting together",
+            peak=peak,
+            n=n,
+        ),
+        _(
+            "the server saw at most {peak} of the {n} requests in flight at once: they ran one after another",
+            peak=peak,
+            n=n,
+        ),
     )
     # new sockets: one round trip on a new connection (the same as a warm one on the lab server)
     check_time(fb, run.elapsed, server.cold_latency, factor=2.5, what="one round trip", stall=stats)
     if lazy or not together:
         fb.hint(
-            'A non-blocking socket and `await Trap("read", sock)`: the loop waits for all sockets at once.'
+            _(
+                'A non-blocking socket and `await Trap("read", sock)`: the loop waits for all '
+                "sockets at once.",
+            )
         )
     return fb
 
@@ -506,7 +683,7 @@ class EventLoop:
     def poll(self, timeout):
         if not self.selector.get_map():
             return time.sleep(timeout)
-        for key, _ in self.selector.select(timeout):
+        for key, _unused in self.selector.select(timeout):
             self.selector.unregister(key.fileobj)
             self.ready.append(key.data)
 
@@ -516,7 +693,7 @@ class EventLoop:
                 self.poll(self.timeout())
                 while self.timers and self.timers[0][0] <= time.monotonic():
                     self.ready.append(heapq.heappop(self.timers)[-1])
-                for _ in range(len(self.ready)):
+                for _unused in range(len(self.ready)):
                     self.step(self.ready.popleft())
         finally:
             self.selector.close()

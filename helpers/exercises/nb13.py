@@ -25,6 +25,7 @@ import aiohttp
 
 from helpers import checks
 from helpers.checks import Feedback, attempt_async, is_stub, not_judged, query_of, starved
+from helpers.i18n import _
 from helpers.lab import measurable, start_server
 from helpers.timing import format_seconds
 
@@ -77,11 +78,14 @@ async def fetch_with_deadline(fn, *, latency: float = LATENCY) -> Feedback:
     running on the loop once the function returned (``asyncio.wait(..., timeout=)``
     alone does not cancel).
     """
-    fb = Feedback("Exercise 1 · fetch_with_deadline")
+    fb = Feedback(_("Exercise 1 · fetch_with_deadline"))
     if is_stub(fn):
         return fb.not_started(
-            "Write fetch_with_deadline(session, url, seconds) in the starter cell: GET the url inside "
-            "`async with asyncio.timeout(seconds):`, return its JSON, and return None on TimeoutError."
+            _(
+                "Write fetch_with_deadline(session, url, seconds) in the starter cell: GET the "
+                "url inside `async with asyncio.timeout(seconds):`, return its JSON, and return "
+                "None on TimeoutError.",
+            )
         )
     return await _on_a_fresh_loop(_fetch_with_deadline(fb, fn, latency))
 
@@ -103,7 +107,13 @@ async def _fetch_with_deadline(fb: Feedback, fn, latency: float) -> Feedback:
         left = await _stop_leftovers()
         stats = server.stats(note=False)
     if not run.ok:
-        fb.fail(f"gathering {len(urls)} calls {run.describe(SLOW + 10)}")
+        fb.fail(
+            _(
+                "gathering {n_urls} calls {describe}",
+                n_urls=len(urls),
+                describe=run.describe(SLOW + 10),
+            )
+        )
         return fb
     outcomes = run.value
     _judge_outcomes(fb, outcomes[:FAST], outcomes[FAST:], seconds)
@@ -115,28 +125,50 @@ async def _fetch_with_deadline(fb: Feedback, fn, latency: float) -> Feedback:
     elif not fb.require(
         run.elapsed <= seconds + room,
         allowed,
-        f"{took} ({seconds:.3g} s): the slow requests (/delay/{SLOW:g}) were not cut off at `seconds`",
+        _(
+            "{took} ({seconds:.3g} s): the slow requests (/delay/{SLOW:g}) were not cut off at `seconds`",
+            took=took,
+            seconds=seconds,
+            SLOW=SLOW,
+        ),
     ):
         fb.hint(
-            "Wrap the whole request, `session.get` and reading the body, in "
-            "`async with asyncio.timeout(seconds):`."
+            _(
+                "Wrap the whole request, `session.get` and reading the body, in `async with "
+                "asyncio.timeout(seconds):`.",
+            )
         )
     if not fb.require(
         not left,
-        "no request was left running after fetch_with_deadline returned",
-        f"{len(left)} task(s) were still running after fetch_with_deadline returned: a request you gave "
-        "up on must be cancelled (asyncio.wait(..., timeout=) does not cancel what is pending)",
+        _("no request was left running after fetch_with_deadline returned"),
+        _(
+            "{n_left} task(s) were still running after fetch_with_deadline returned: a "
+            "request you gave up on must be cancelled (asyncio.wait(..., timeout=) does not "
+            "cancel what is pending)",
+            n_left=len(left),
+        ),
     ):
         fb.hint(
-            "asyncio.timeout (or wait_for) cancels the request at the deadline; or cancel, then await it."
+            _(
+                "asyncio.timeout (or wait_for) cancels the request at the deadline; or cancel, "
+                "then await it.",
+            )
         )
     if measurable(stats["in_flight"]):
         fb.note(
-            f"right after, the lab server still counted {stats['in_flight']} request(s) in flight: it "
-            "finishes a /delay whose client left (aiohttp's default), your side was freed at the deadline"
+            _(
+                "right after, the lab server still counted {in_flight} request(s) in flight: it "
+                "finishes a /delay whose client left (aiohttp's default), your side was freed at "
+                "the deadline",
+                in_flight=stats["in_flight"],
+            )
         )
     else:
-        fb.note("requests in flight at the server: not measurable on this server (it keeps no counters)")
+        fb.note(
+            _(
+                "requests in flight at the server: not measurable on this server (it keeps no counters)",
+            )
+        )
     return fb
 
 
@@ -145,27 +177,57 @@ def _judge_outcomes(fb: Feedback, fast: list, slow: list, seconds: float) -> Non
     timeouts = [e for e in errors if isinstance(e, (TimeoutError, asyncio.CancelledError))]
     if timeouts:
         fb.fail(
-            f"{len(timeouts)} call(s) raised {type(timeouts[0]).__name__}: catch the TimeoutError of the "
-            "deadline and return None"
+            _(
+                "{n_timeouts} call(s) raised {name}: catch the TimeoutError of the deadline and return None",
+                n_timeouts=len(timeouts),
+                name=type(timeouts[0]).__name__,
+            )
         )
     elif errors:
-        fb.fail(f"a call raised {checks.describe_error(errors[0])}")
+        fb.fail(_("a call raised {errors}", errors=checks.describe_error(errors[0])))
     answered = [query_of(o) == str(i) for i, o in enumerate(fast)]
     if all(answered):
-        fb.ok(f"the {len(fast)} fast requests returned their own JSON")
+        fb.ok(
+            _(
+                "the {n_fast} fast requests returned their own JSON",
+                n_fast=len(fast),
+            )
+        )
     elif any(o is None for o in fast):
         fb.fail(
-            f"{sum(o is None for o in fast)} fast request(s) (one round trip) returned None with "
-            f"seconds={seconds:.3g}: cut off too early?"
+            _(
+                "{sum} fast request(s) (one round trip) returned None with "
+                "seconds={seconds:.3g}: cut off too early?",
+                sum=sum(o is None for o in fast),
+                seconds=seconds,
+            )
         )
     elif not errors:
         bad = next(o for o, ok in zip(fast, answered, strict=True) if not ok)
-        fb.fail(f"a fast request returned {bad!r:.60}, not its own JSON (return `await response.json()`)")
+        fb.fail(
+            _(
+                "a fast request returned {bad!r:.60}, not its own JSON (return `await response.json()`)",
+                bad=bad,
+            )
+        )
     if all(o is None for o in slow):
-        fb.ok(f"the {len(slow)} slow requests (/delay/{SLOW:g}) returned None")
+        fb.ok(
+            _(
+                "the {n_slow} slow requests (/delay/{SLOW:g}) returned None",
+                n_slow=len(slow),
+                SLOW=SLOW,
+            )
+        )
     elif not any(isinstance(o, BaseException) for o in slow):
         got = next(o for o in slow if o is not None)
-        fb.fail(f"a slow request (/delay/{SLOW:g}) returned {got!r:.60}; expected None after {seconds:.3g} s")
+        fb.fail(
+            _(
+                "a slow request (/delay/{SLOW:g}) returned {got!r:.60}; expected None after {seconds:.3g} s",
+                SLOW=SLOW,
+                got=got,
+                seconds=seconds,
+            )
+        )
 
 
 # ---------------------------------------------------------------- exercise 2
@@ -181,12 +243,15 @@ async def worker(fn, *, latency: float = LATENCY) -> Feedback:
     after the task). Then runs it on three fast URLs, uncancelled: it returns,
     ``on_cancel`` not called, all three answers in ``results``.
     """
-    fb = Feedback("Exercise 2 · a worker that cleans up and re-raises")
+    fb = Feedback(_("Exercise 2 · a worker that cleans up and re-raises"))
     if is_stub(fn):
         return fb.not_started(
-            "Write worker(urls, results, on_cancel) in the starter cell: `async with "
-            "aiohttp.ClientSession()`, a loop over the urls appending each JSON to results, and "
-            "`except asyncio.CancelledError:` that calls on_cancel(len(results)) and then `raise`."
+            _(
+                "Write worker(urls, results, on_cancel) in the starter cell: `async with "
+                "aiohttp.ClientSession()`, a loop over the urls appending each JSON to results, "
+                "and `except asyncio.CancelledError:` that calls on_cancel(len(results)) and "
+                "then `raise`.",
+            )
         )
     return await asyncio.to_thread(_quietly, _worker(fb, fn, latency))
 
@@ -214,10 +279,24 @@ async def _worker(fb: Feedback, fn, latency: float) -> Feedback:
     if len(results) < 2:
         await _stop_leftovers()
         if task.done() and not task.cancelled() and task.exception() is not None:
-            fb.fail(f"worker(urls, results, on_cancel) raised {checks.describe_error(task.exception())}")
+            fb.fail(
+                _(
+                    "worker(urls, results, on_cancel) raised {exception}",
+                    exception=checks.describe_error(task.exception()),
+                )
+            )
         else:
-            fb.fail(f"after the two fast requests, results held {len(results)} answers, not 2")
-        return fb.hint("Append each answer's JSON to `results` as soon as it arrives: results.append(...).")
+            fb.fail(
+                _(
+                    "after the two fast requests, results held {n_results} answers, not 2",
+                    n_results=len(results),
+                )
+            )
+        return fb.hint(
+            _(
+                "Append each answer's JSON to `results` as soon as it arrives: results.append(...).",
+            )
+        )
     await asyncio.sleep(0.2)  # now the slow request is in flight
     task.cancel()
     start = time.perf_counter()
@@ -226,12 +305,22 @@ async def _worker(fb: Feedback, fn, latency: float) -> Feedback:
     _judge_cancelled(fb, task, took)
     fb.require(
         calls == [2],
-        "on_cancel ran once, with 2: the answers it had when it was cancelled",
-        f"on_cancel was called {len(calls)} times{f' with {calls}' if calls else ''}; expected once, "
-        "with 2 (len(results) when it was cancelled)",
+        _(
+            "on_cancel ran once, with 2: the answers it had when it was cancelled",
+        ),
+        _(
+            "on_cancel was called {n_calls} times{value}; expected once, with 2 "
+            "(len(results) when it was cancelled)",
+            n_calls=len(calls),
+            value=f" with {calls}" if calls else "",
+        ),
     )
     if calls != [2]:
-        fb.hint("`except asyncio.CancelledError:` catches it (not `except Exception`); call on_cancel there.")
+        fb.hint(
+            _(
+                "`except asyncio.CancelledError:` catches it (not `except Exception`); call on_cancel there.",
+            )
+        )
     await _stop_leftovers()
     del task
     _collect()
@@ -242,17 +331,30 @@ async def _worker(fb: Feedback, fn, latency: float) -> Feedback:
     await _stop_leftovers()
     _collect()
     if not run.ok:
-        fb.fail(f"on three fast URLs, uncancelled, it {run.describe(10)}")
+        fb.fail(
+            _(
+                "on three fast URLs, uncancelled, it {describe}",
+                describe=run.describe(10),
+            )
+        )
     elif calls:
         fb.fail(
-            f"on three fast URLs, uncancelled, on_cancel({calls[0]}) was called: call it only when "
-            "cancelled (in `except asyncio.CancelledError:`, not in `finally`)"
+            _(
+                "on three fast URLs, uncancelled, on_cancel({calls}) was called: call it only "
+                "when cancelled (in `except asyncio.CancelledError:`, not in `finally`)",
+                calls=calls[0],
+            )
         )
     else:
         fb.require(
             [query_of(r) for r in results] == ["0", "1", "2"],
-            "uncancelled, it fetched its three URLs, in order, and did not call on_cancel",
-            f"uncancelled, results held {len(results)} answers, not the three JSON answers in order",
+            _(
+                "uncancelled, it fetched its three URLs, in order, and did not call on_cancel",
+            ),
+            _(
+                "uncancelled, results held {n_results} answers, not the three JSON answers in order",
+                n_results=len(results),
+            ),
         )
     _judge_closed(fb, unclosed, "when it finished")
     return fb
@@ -260,23 +362,45 @@ async def _worker(fb: Feedback, fn, latency: float) -> Feedback:
 
 def _judge_cancelled(fb: Feedback, task: asyncio.Task, took: float) -> None:
     if not task.done():
-        fb.fail("the task was still running 2 s after task.cancel(): it swallowed the CancelledError")
-        fb.hint("After the cleanup, `raise`: the CancelledError must leave the task.")
+        fb.fail(
+            _(
+                "the task was still running 2 s after task.cancel(): it swallowed the CancelledError",
+            )
+        )
+        fb.hint(_("After the cleanup, `raise`: the CancelledError must leave the task."))
     elif task.cancelled():
         fb.require(
             took <= 0.5,
-            f"the task ended cancelled, {format_seconds(took)} after task.cancel()",
-            f"the task ended cancelled, but only {format_seconds(took)} after task.cancel()",
+            _(
+                "the task ended cancelled, {took} after task.cancel()",
+                took=format_seconds(took),
+            ),
+            _(
+                "the task ended cancelled, but only {took} after task.cancel()",
+                took=format_seconds(took),
+            ),
         )
     elif task.exception() is not None:
-        fb.fail(f"cancelled, the task raised {checks.describe_error(task.exception())}, not CancelledError")
-        fb.hint("Re-raise the CancelledError itself, with a bare `raise`.")
+        fb.fail(
+            _(
+                "cancelled, the task raised {exception}, not CancelledError",
+                exception=checks.describe_error(task.exception()),
+            )
+        )
+        fb.hint(_("Re-raise the CancelledError itself, with a bare `raise`."))
     else:
         fb.fail(
-            f"cancelled, the task returned {task.result()!r:.40} instead of ending cancelled: "
-            "it swallowed the CancelledError"
+            _(
+                "cancelled, the task returned {result!r:.40} instead of ending cancelled: it "
+                "swallowed the CancelledError",
+                result=task.result(),
+            )
         )
-        fb.hint("After the cleanup, `raise`: whoever cancelled the task must see it end cancelled.")
+        fb.hint(
+            _(
+                "After the cleanup, `raise`: whoever cancelled the task must see it end cancelled.",
+            )
+        )
 
 
 def _collect() -> None:
@@ -288,7 +412,14 @@ def _judge_closed(fb: Feedback, unclosed: list[str], when: str) -> None:
     unclosed.clear()
     if not fb.require(
         not sessions,
-        f"its session was closed {when}",
-        f'{when}, it left its session open: asyncio reported "Unclosed client session"',
+        _("its session was closed {when}", when=when),
+        _(
+            '{when}, it left its session open: asyncio reported "Unclosed client session"',
+            when=when,
+        ),
     ):
-        fb.hint("Open the session with `async with aiohttp.ClientSession() as session:` around the loop.")
+        fb.hint(
+            _(
+                "Open the session with `async with aiohttp.ClientSession() as session:` around the loop.",
+            )
+        )

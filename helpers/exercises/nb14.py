@@ -31,6 +31,7 @@ from helpers.checks import (
     starved,
     unmeasured,
 )
+from helpers.i18n import _
 
 NOTEBOOK = "14"
 
@@ -110,13 +111,16 @@ async def polite_download(fn, log: list, *, n: int = 10) -> Feedback:
     ``log_status`` call holds it 60 ms); and it took at most 2.5 × (one round
     trip + one log write), where a blocking log takes about ``n`` log writes.
     """
-    fb = Feedback("Exercise 1 · polite_download")
+    fb = Feedback(_("Exercise 1 · polite_download"))
     if not isinstance(log, list):
         raise TypeError(f"log must be the notebook's LOG list, not {type(log).__name__}")
     if is_stub(fn):
         return fb.not_started(
-            "Write `async def polite_download(url, n=10)` in the cell above: slow_download's job, "
-            "with every status still logged by log_status, but without blocking the loop."
+            _(
+                "Write `async def polite_download(url, n=10)` in the cell above: slow_download's "
+                "job, with every status still logged by log_status, but without blocking the "
+                "loop.",
+            )
         )
     from helpers import start_server
 
@@ -126,31 +130,53 @@ async def polite_download(fn, log: list, *, n: int = 10) -> Feedback:
     async with _heartbeat() as beat:
         result = await attempt_async(fn, server.url, n, timeout=10)
     if result.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in polite_download with your code.")
+        return fb.not_started(
+            _(
+                "Replace the `raise NotImplementedError` in polite_download with your code.",
+            )
+        )
     if not result.ok:
-        fb.fail(f"polite_download(url, {n}) {_why(result, 10)}")
+        fb.fail(_("polite_download(url, {n}) {why}", n=n, why=_why(result, 10)))
         return fb.hint(
-            "Start from slow_download: same session, same TaskGroup; change only the line that blocks."
+            _(
+                "Start from slow_download: same session, same TaskGroup; change only the line that blocks.",
+            )
         )
     stats = server.stats(note=False)
     logged = log[before:]
     if len(logged) == n and all(status == 200 for status in logged):
-        fb.ok(f"all {n} statuses were logged by log_status (200 each)")
+        fb.ok(_("all {n} statuses were logged by log_status (200 each)", n=n))
     elif len(logged) < n:
         fb.fail(
-            f"LOG got {len(logged)} new entries for {n} downloads: every status must still be logged "
-            "(log_status stays; change where it runs, not whether)"
+            _(
+                "LOG got {n_logged} new entries for {n} downloads: every status must still be "
+                "logged (log_status stays; change where it runs, not whether)",
+                n_logged=len(logged),
+                n=n,
+            )
         )
         fb.hint(
-            "A call that blocks can run in a worker thread: `await asyncio.to_thread(log_status, status)`. "
-            "Without `await`, it never runs at all."
+            _(
+                "A call that blocks can run in a worker thread: `await "
+                "asyncio.to_thread(log_status, status)`. Without `await`, it never runs at all.",
+            )
         )
     else:
-        fb.fail(f"LOG got {len(logged)} new entries for {n} downloads (expected {n} statuses of 200)")
+        fb.fail(
+            _(
+                "LOG got {n_logged} new entries for {n} downloads (expected {n} statuses of 200)",
+                n_logged=len(logged),
+                n=n,
+            )
+        )
     unmeasured(fb, stats, "requests", "requests counted at the server") or fb.require(
         stats["requests"] == n,
-        f"the lab server answered {n} requests",
-        f"the lab server answered {stats['requests']} requests; expected {n} (one GET per i in range(n))",
+        _("the lab server answered {n} requests", n=n),
+        _(
+            "the lab server answered {requests} requests; expected {n} (one GET per i in range(n))",
+            requests=stats["requests"],
+            n=n,
+        ),
     )
     held, stall = beat.gap, stats
     blocking = n * LOG_SECONDS / 2  # a blocking log_status holds the loop n × 60 ms in all
@@ -164,13 +190,24 @@ async def polite_download(fn, log: list, *, n: int = 10) -> Feedback:
         )
     elif not fb.require(
         held < HELD,
-        f"the loop was never held for long: the longest gap between two heartbeats was {_ms(held)}",
-        f"the loop was held for {_ms(held)} at a stretch (a heartbeat every {_ms(TICK)} could not run): "
-        f"a blocking call still runs on the loop's thread; allowed: under {_ms(HELD)}",
+        _(
+            "the loop was never held for long: the longest gap between two heartbeats was {ms}",
+            ms=_ms(held),
+        ),
+        _(
+            "the loop was held for {ms} at a stretch (a heartbeat every {ms2} could not "
+            "run): a blocking call still runs on the loop's thread; allowed: under {ms3}",
+            ms=_ms(held),
+            ms2=_ms(TICK),
+            ms3=_ms(HELD),
+        ),
     ):
         fb.hint(
-            "Run slow_download in debug mode (as `hunt` does, with SLOW = 0.05): the warning names the "
-            "coroutine whose step held the loop. Then push that call to a thread with asyncio.to_thread."
+            _(
+                "Run slow_download in debug mode (as `hunt` does, with SLOW = 0.05): the warning "
+                "names the coroutine whose step held the loop. Then push that call to a thread "
+                "with asyncio.to_thread.",
+            )
         )
     check_time(
         fb,
@@ -231,13 +268,15 @@ async def in_chunks(fn, *, chunks: int = 20) -> Feedback:
     the loop's longest stall was at most a third of the one-piece stall (a
     stall lasts about two chunks: ideally 2/``chunks`` of it). The total time of both is reported: the price.
     """
-    fb = Feedback("Exercise 2 · in_chunks")
+    fb = Feedback(_("Exercise 2 · in_chunks"))
     if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 4:
         raise ValueError(f"chunks must be an int >= 4, not {chunks!r}")
     if is_stub(fn):
         return fb.not_started(
-            "Write `async def in_chunks(work, n, chunks=20)` in the cell above: call work(n // chunks) "
-            "`chunks` times, with `await asyncio.sleep(0)` after each call."
+            _(
+                "Write `async def in_chunks(work, n, chunks=20)` in the cell above: call work(n "
+                "// chunks) `chunks` times, with `await asyncio.sleep(0)` after each call.",
+            )
         )
     from helpers.cpu import crunch
 
@@ -250,50 +289,117 @@ async def in_chunks(fn, *, chunks: int = 20) -> Feedback:
     async with _heartbeat() as chunked:
         result = await attempt_async(fn, work, n, chunks, timeout=10)
     if result.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in in_chunks with your code.")
+        return fb.not_started(
+            _(
+                "Replace the `raise NotImplementedError` in in_chunks with your code.",
+            )
+        )
     if isinstance(result.error, _TooMuchWork):
-        fb.fail(f"in_chunks(work, {n:,}, {chunks}) did too much work: {result.error}")
-        return fb.hint("Each chunk is a slice of the work: work(n // chunks), not work(n).")
+        fb.fail(
+            _(
+                "in_chunks(work, {n:,}, {chunks}) did too much work: {error}",
+                n=n,
+                chunks=chunks,
+                error=result.error,
+            )
+        )
+        return fb.hint(_("Each chunk is a slice of the work: work(n // chunks), not work(n)."))
     if not result.ok:
-        return fb.fail(f"in_chunks(work, {n:,}, {chunks}) {_why(result, 10)}")
+        return fb.fail(
+            _(
+                "in_chunks(work, {n:,}, {chunks}) {why}",
+                n=n,
+                chunks=chunks,
+                why=_why(result, 10),
+            )
+        )
     done = work.total / n
     if 0.95 <= done <= 1.05:
-        fb.ok(f"all the work was done: {work.total:,} iterations of work() for n = {n:,}")
+        fb.ok(
+            _(
+                "all the work was done: {total:,} iterations of work() for n = {n:,}",
+                total=work.total,
+                n=n,
+            )
+        )
     else:
-        fb.fail(f"work() was asked for {work.total:,} iterations in all: {done:.0%} of n = {n:,}")
-        fb.hint("Each of the `chunks` calls does work(n // chunks): together, (nearly) all n iterations.")
+        fb.fail(
+            _(
+                "work() was asked for {total:,} iterations in all: {done:.0%} of n = {n:,}",
+                total=work.total,
+                done=done,
+                n=n,
+            )
+        )
+        fb.hint(
+            _(
+                "Each of the `chunks` calls does work(n // chunks): together, (nearly) all n iterations.",
+            )
+        )
     if not fb.require(
         chunks <= work.calls <= chunks + 1,
-        f"in {work.calls} calls of work()",
-        f"work() was called {work.calls} time{'s' * (work.calls != 1)}; with chunks={chunks}, "
-        f"call it {chunks} times (each time with n // chunks)",
+        _("in {calls} calls of work()", calls=work.calls),
+        _(
+            "work() was called {calls} time{value}; with chunks={chunks}, call it {chunks} "
+            "times (each time with n // chunks)",
+            calls=work.calls,
+            value="s" * (work.calls != 1),
+            chunks=chunks,
+        ),
     ):
-        fb.hint("One call per chunk: `for _ in range(chunks): work(n // chunks); await asyncio.sleep(0)`.")
+        fb.hint(
+            _(
+                "One call per chunk: `for _ in range(chunks): work(n // chunks); await asyncio.sleep(0)`.",
+            )
+        )
     ratio = whole.gap / chunked.gap if chunked.gap > 0 else float("inf")
     if chunked.gap <= whole.gap / 3:
         fb.ok(
-            f"the loop's longest stall: {_ms(chunked.gap)}, against {_ms(whole.gap)} with the work in "
-            f"one piece ({ratio:.0f}× shorter)"
+            _(
+                "the loop's longest stall: {ms}, against {ms2} with the work in one piece "
+                "({ratio:.0f}× shorter)",
+                ms=_ms(chunked.gap),
+                ms2=_ms(whole.gap),
+                ratio=ratio,
+            )
         )
     elif chunked.gap >= 0.8 * whole.gap:
         fb.fail(
-            f"the loop's longest stall was {_ms(chunked.gap)}, as long as with the work in one piece "
-            f"({_ms(whole.gap)}): the loop never got a turn between the chunks"
+            _(
+                "the loop's longest stall was {ms}, as long as with the work in one piece "
+                "({ms2}): the loop never got a turn between the chunks",
+                ms=_ms(chunked.gap),
+                ms2=_ms(whole.gap),
+            )
         )
         fb.hint(
-            "`await asyncio.sleep(0)` after each chunk gives the loop a turn (and don't forget the `await`)."
+            _(
+                "`await asyncio.sleep(0)` after each chunk gives the loop a turn (and don't "
+                "forget the `await`).",
+            )
         )
     else:
         fb.fail(
-            f"the loop's longest stall was {_ms(chunked.gap)}, only {ratio:.1f}× shorter than with the "
-            f"work in one piece ({_ms(whole.gap)}); with {chunks} chunks it should be about "
-            f"{chunks // 2}× shorter"
+            _(
+                "the loop's longest stall was {ms}, only {ratio:.1f}× shorter than with the work "
+                "in one piece ({ms2}); with {chunks} chunks it should be about {value}× shorter",
+                ms=_ms(chunked.gap),
+                ratio=ratio,
+                ms2=_ms(whole.gap),
+                chunks=chunks,
+                value=chunks // 2,
+            )
         )
-        fb.hint("Give the loop a turn after every chunk, not only after some.")
+        fb.hint(_("Give the loop a turn after every chunk, not only after some."))
     fb.note(
-        f"the work took {result.elapsed:.3f} s in {chunks} chunks, {whole_time:.3f} s in one piece: the "
-        "price is not here but beside it: the work now waits whenever other tasks run, so it ends later "
-        "on a busy loop (and you had to cut it up by hand)"
+        _(
+            "the work took {elapsed:.3f} s in {chunks} chunks, {whole_time:.3f} s in one "
+            "piece: the price is not here but beside it: the work now waits whenever other "
+            "tasks run, so it ends later on a busy loop (and you had to cut it up by hand)",
+            elapsed=result.elapsed,
+            chunks=chunks,
+            whole_time=whole_time,
+        )
     )
     return fb
 
@@ -363,14 +469,22 @@ async def watchdog(fn) -> Feedback:
     report while the loop was free; at least one report for each blocking
     call; the task kept running until cancelled, and then stopped.
     """
-    fb = Feedback("Exercise 3 · watchdog")
+    fb = Feedback(_("Exercise 3 · watchdog"))
     if is_stub(fn):
         return fb.not_started(
-            "Write `async def watchdog(report, every=0.01, late=0.05)` in the cell above: forever, sleep "
-            "`every` s; when it wakes up more than `late` s later than it should, call report(how_late)."
+            _(
+                "Write `async def watchdog(report, every=0.01, late=0.05)` in the cell above: "
+                "forever, sleep `every` s; when it wakes up more than `late` s later than it "
+                "should, call report(how_late).",
+            )
         )
     if not inspect.iscoroutinefunction(fn):
-        return fb.fail(f"watchdog must be an `async def` function (it runs as a task), not {fn!r}")
+        return fb.fail(
+            _(
+                "watchdog must be an `async def` function (it runs as a task), not {fn!r}",
+                fn=fn,
+            )
+        )
     box: dict = {}
     over = asyncio.Event()
     here = asyncio.get_running_loop()
@@ -379,55 +493,104 @@ async def watchdog(fn) -> Feedback:
         async with asyncio.timeout(WATCHDOG_TIMEOUT):
             await over.wait()
     if "error" in box:
-        return fb.fail(f"the check could not run your watchdog: {describe_error(box['error'])}")
+        return fb.fail(
+            _(
+                "the check could not run your watchdog: {error}",
+                error=describe_error(box["error"]),
+            )
+        )
     if "stopped" not in box:
         fb.fail(
-            f"the check did not finish within {WATCHDOG_TIMEOUT:g} s: your watchdog never gave its loop a "
-            "turn (a time.sleep inside it? a loop without await?). Its thread cannot be stopped: restart the "
-            "kernel when you are done."
+            _(
+                "the check did not finish within {WATCHDOG_TIMEOUT:g} s: your watchdog never "
+                "gave its loop a turn (a time.sleep inside it? a loop without await?). Its "
+                "thread cannot be stopped: restart the kernel when you are done.",
+                WATCHDOG_TIMEOUT=WATCHDOG_TIMEOUT,
+            )
         )
-        return fb.hint("Wait with `await asyncio.sleep(every)`: it lets the loop run everything else.")
+        return fb.hint(
+            _(
+                "Wait with `await asyncio.sleep(every)`: it lets the loop run everything else.",
+            )
+        )
     dog = box["dog"]
     if box["done_early"]:
         error = None if dog.cancelled() else dog.exception()
         if error is not None:
-            return fb.fail(f"watchdog(report) raised {describe_error(error)}")
+            return fb.fail(_("watchdog(report) raised {error}", error=describe_error(error)))
         fb.fail(
-            "watchdog(report) returned before it was cancelled: it must keep watching (a `while True` loop)"
+            _(
+                "watchdog(report) returned before it was cancelled: it must keep watching (a "
+                "`while True` loop)",
+            )
         )
-        return fb.hint("`while True:` around the sleep and the check; the task ends when it is cancelled.")
-    fb.ok("it kept watching until it was cancelled")
+        return fb.hint(
+            _(
+                "`while True:` around the sleep and the check; the task ends when it is cancelled.",
+            )
+        )
+    fb.ok(_("it kept watching until it was cancelled"))
     fb.require(
         box["stopped"],
-        "and it stopped when cancelled",
-        "it did not stop within 1 s of being cancelled: let asyncio.CancelledError through (don't catch it)",
+        _("and it stopped when cancelled"),
+        _(
+            "it did not stop within 1 s of being cancelled: let asyncio.CancelledError "
+            "through (don't catch it)",
+        ),
     )
     blocks, events = box["blocks"], box["events"]
     during = [[value for when, value in events if start <= when <= end + AFTER] for start, end in blocks]
     quiet = [value for when, value in events if not any(s <= when <= e + AFTER for s, e in blocks)]
     if quiet:
         fb.fail(
-            f"it reported {len(quiet)} time{'s' * (len(quiet) != 1)} while the loop was free "
-            f"(first: report({_shown(quiet[0])}))"
+            _(
+                "it reported {n_quiet} time{value} while the loop was free (first: report({shown}))",
+                n_quiet=len(quiet),
+                value="s" * (len(quiet) != 1),
+                shown=_shown(quiet[0]),
+            )
         )
         fb.hint(
-            f"Report only when the sleep took longer than it should: how_late = (time after - time "
-            f"before) - every; report(how_late) only if how_late > late ({LATE:g} s)."
+            _(
+                "Report only when the sleep took longer than it should: how_late = (time after - "
+                "time before) - every; report(how_late) only if how_late > late ({LATE:g} s).",
+                LATE=LATE,
+            )
         )
     else:
-        fb.ok(f"it stayed quiet while the loop was free ({0.3 + 0.25 + 0.15:.1f} s in all)")
+        fb.ok(
+            _(
+                "it stayed quiet while the loop was free ({value:.1f} s in all)",
+                value=0.3 + 0.25 + 0.15,
+            )
+        )
     caught = [values for values in during if values]
     if fb.require(
         len(caught) == len(blocks),
-        f"it reported both blocking calls (time.sleep({BLOCK:g}) on the loop)",
-        f"it reported {len(caught)} of the {len(blocks)} blocking calls (time.sleep({BLOCK:g}) on the loop)",
+        _(
+            "it reported both blocking calls (time.sleep({BLOCK:g}) on the loop)",
+            BLOCK=BLOCK,
+        ),
+        _(
+            "it reported {n_caught} of the {n_blocks} blocking calls (time.sleep({BLOCK:g}) on the loop)",
+            n_caught=len(caught),
+            n_blocks=len(blocks),
+            BLOCK=BLOCK,
+        ),
     ):
         firsts = [values[0] for values in during]
         if all(isinstance(v, int | float) and not isinstance(v, bool) for v in firsts):
-            fb.note("how late it woke up: " + ", ".join(f"{v:.3f} s" for v in firsts))
+            fb.note(
+                _(
+                    "how late it woke up: {join}",
+                    join=", ".join(f"{v:.3f} s" for v in firsts),
+                )
+            )
     else:
         fb.hint(
-            "Time each `await asyncio.sleep(every)` with time.perf_counter(); a blocked loop wakes you up "
-            "late by about the time it was blocked."
+            _(
+                "Time each `await asyncio.sleep(every)` with time.perf_counter(); a blocked loop "
+                "wakes you up late by about the time it was blocked.",
+            )
         )
     return fb

@@ -27,6 +27,7 @@ from itertools import pairwise
 
 from helpers import checks
 from helpers.checks import Attempt, Feedback, check_answers, check_time, describe_error, is_stub
+from helpers.i18n import _
 from helpers.lab import measurable, start_server
 from helpers.loops import captured_log
 from helpers.timing import format_seconds
@@ -112,50 +113,73 @@ async def produce(fn, *, n: int = ITEMS, spacing: float = SPACING, beat: float =
     within ``PROMPT`` s of leaving ``items`` (an item put without waking the loop waits for the
     next beat); and the end of the stream (``None`` or ``queue.shutdown()``) arrived, as promptly.
     """
-    fb = Feedback("Exercise 1 · a producer thread feeds an asyncio.Queue")
+    fb = Feedback(_("Exercise 1 · a producer thread feeds an asyncio.Queue"))
     if is_stub(fn):
         return fb.not_started(
-            "Write produce(loop, queue, items) in the starter cell: from the plain thread, put each item "
-            "on the loop's queue the way Part 1's set_threadsafe hands over a result; then end the stream."
+            _(
+                "Write produce(loop, queue, items) in the starter cell: from the plain thread, "
+                "put each item on the loop's queue the way Part 1's set_threadsafe hands over a "
+                "result; then end the stream.",
+            )
         )
     limit = n * spacing + 4 * beat + 2
     with captured_log("asyncio", logging.ERROR) as records:  # errors in callbacks the thread queued
         found = await asyncio.to_thread(asyncio.run, _consume(fn, n, spacing, beat, limit))
     said = [r.getMessage() for r in records]
     if said:
-        fb.fail(f"the consumer's loop reported {len(said)} error(s), the first: {said[0].splitlines()[0]}")
+        fb.fail(
+            _(
+                "the consumer's loop reported {n_said} error(s), the first: {splitlines}",
+                n_said=len(said),
+                splitlines=said[0].splitlines()[0],
+            )
+        )
         if any("callback None" in text for text in said):
             fb.hint(
-                "call_soon_threadsafe takes the function and its arguments separately: "
-                "loop.call_soon_threadsafe(queue.put_nowait, item). With queue.put_nowait(item) the thread "
-                "makes the call itself, and hands the loop its result, None, to call."
+                _(
+                    "call_soon_threadsafe takes the function and its arguments separately: "
+                    "loop.call_soon_threadsafe(queue.put_nowait, item). With queue.put_nowait(item) "
+                    "the thread makes the call itself, and hands the loop its result, None, to call.",
+                )
             )
     if found["error"] is not None:
-        fb.fail(f"produce(loop, queue, items) raised {describe_error(found['error'])} in the producer thread")
+        fb.fail(
+            _(
+                "produce(loop, queue, items) raised {error} in the producer thread",
+                error=describe_error(found["error"]),
+            )
+        )
         if isinstance(found["error"], TypeError) and "callable" in str(found["error"]):
             fb.hint(
-                "call_soon_threadsafe takes the function and its arguments separately: "
-                "loop.call_soon_threadsafe(queue.put_nowait, item), not queue.put_nowait(item)."
+                _(
+                    "call_soon_threadsafe takes the function and its arguments separately: "
+                    "loop.call_soon_threadsafe(queue.put_nowait, item), not queue.put_nowait(item).",
+                )
             )
         elif isinstance(found["error"], RuntimeError):
             fb.hint(
-                "Let the loop's own thread make the call: loop.call_soon_threadsafe(queue.put_nowait, item)."
+                _(
+                    "Let the loop's own thread make the call: "
+                    "loop.call_soon_threadsafe(queue.put_nowait, item).",
+                )
             )
         return fb
-    items = [item for item, _ in found["got"]]
+    items = [item for item, _unused in found["got"]]
     if items == list(range(n)):
-        fb.ok(f"all {n} items arrived, in order")
+        fb.ok(_("all {n} items arrived, in order", n=n))
     elif sorted(items) == list(range(n)):
-        fb.fail(f"all {n} items arrived, but out of order: {items}")
+        fb.fail(_("all {n} items arrived, but out of order: {items}", n=n, items=items))
     else:
         missing = sorted(set(range(n)) - set(items))
         fb.fail(
-            f"{len(items)} items arrived for the {n} that left `items`"
-            + (f" (missing: {missing[:5]})" if missing else "")
-            + (
-                f"; doubled: {sorted({i for i in items if items.count(i) > 1})[:5]}"
+            _(
+                "{n_items} items arrived for the {n} that left `items`{value}{value2}",
+                n_items=len(items),
+                n=n,
+                value=f" (missing: {missing[:5]})" if missing else "",
+                value2=f"; doubled: {sorted({i for i in items if items.count(i) > 1})[:5]}"
                 if len(set(items)) < len(items)
-                else ""
+                else "",
             )
         )
     delays = [got - found["sent"][item] for item, got in found["got"] if item in found["sent"]]
@@ -163,30 +187,53 @@ async def produce(fn, *, n: int = ITEMS, spacing: float = SPACING, beat: float =
         slowest = max(delays)
         if not fb.require(
             slowest <= PROMPT,
-            f"each item arrived promptly: at most {_ms(slowest)} after it left `items` "
-            f"(allowed {_ms(PROMPT)})",
-            f"an item arrived {_ms(slowest)} after it left `items` (allowed {_ms(PROMPT)}): "
-            f"the consumer's loop saw it only when its timer woke it (every {_ms(beat)}); "
-            "a plain thread's put_nowait does not wake the loop",
+            _(
+                "each item arrived promptly: at most {ms} after it left `items` (allowed {ms2})",
+                ms=_ms(slowest),
+                ms2=_ms(PROMPT),
+            ),
+            _(
+                "an item arrived {ms} after it left `items` (allowed {ms2}): the consumer's loop "
+                "saw it only when its timer woke it (every {ms3}); a plain thread's put_nowait "
+                "does not wake the loop",
+                ms=_ms(slowest),
+                ms2=_ms(PROMPT),
+                ms3=_ms(beat),
+            ),
         ):
             fb.hint(
-                "From a plain thread, reach the loop with loop.call_soon_threadsafe(queue.put_nowait, item): "
-                "it queues the call and wakes the loop."
+                _(
+                    "From a plain thread, reach the loop with "
+                    "loop.call_soon_threadsafe(queue.put_nowait, item): it queues the call and wakes "
+                    "the loop.",
+                )
             )
     how = found["ended"]
     if how is None:
         fb.fail(
-            f"the end of the stream never arrived (waited {format_seconds(limit)}): after the last item, "
-            "put None, or call queue.shutdown() on Python 3.13+, through call_soon_threadsafe"
+            _(
+                "the end of the stream never arrived (waited {limit}): after the last item, put "
+                "None, or call queue.shutdown() on Python 3.13+, through call_soon_threadsafe",
+                limit=format_seconds(limit),
+            )
         )
     elif found["got"] or found["sent"]:
         last = max([t for _, t in found["got"]] + [found.get("returned", 0.0)] + list(found["sent"].values()))
         late = how[1] - min(last, found.get("returned", last))
         fb.require(
             late <= PROMPT,
-            f"then the end of the stream ({how[0]}) arrived, {_ms(max(late, 0.0))} after produce returned",
-            f"the end of the stream ({how[0]}) arrived {_ms(late)} after produce returned (allowed "
-            f"{_ms(PROMPT)}): pass it through loop.call_soon_threadsafe too",
+            _(
+                "then the end of the stream ({how}) arrived, {ms} after produce returned",
+                how=how[0],
+                ms=_ms(max(late, 0.0)),
+            ),
+            _(
+                "the end of the stream ({how}) arrived {ms} after produce returned (allowed "
+                "{ms2}): pass it through loop.call_soon_threadsafe too",
+                how=how[0],
+                ms=_ms(late),
+                ms2=_ms(PROMPT),
+            ),
         )
     return fb
 
@@ -248,12 +295,15 @@ async def fetch_all(fn, *, n: int = URLS, latency: float = LATENCY, within: floa
     at a time takes); within about one round trip (0.5 s of room); no thread it started still
     running 2 s after it returned; no "Unclosed client session" logged.
     """
-    fb = Feedback("Exercise 2 · fetch_all: sync code, one background loop")
+    fb = Feedback(_("Exercise 2 · fetch_all: sync code, one background loop"))
     if is_stub(fn):
         return fb.not_started(
-            "Write fetch_all(urls) in the starter cell: a loop running in a thread of its own, one "
-            "ClientSession opened on it, run_coroutine_threadsafe for each URL, answers in order; then "
-            "close the session, stop the loop, join its thread, close the loop."
+            _(
+                "Write fetch_all(urls) in the starter cell: a loop running in a thread of its "
+                "own, one ClientSession opened on it, run_coroutine_threadsafe for each URL, "
+                "answers in order; then close the session, stop the loop, join its thread, close "
+                "the loop.",
+            )
         )
     server = start_server(latency=latency)
     urls = [f"{server.url}/get?{i}" for i in range(n)]
@@ -266,23 +316,31 @@ async def fetch_all(fn, *, n: int = URLS, latency: float = LATENCY, within: floa
         gc.collect()  # an unclosed session says so when it is collected
     stats = server.stats(note=False)
     if run.timed_out:
-        fb.fail(f"fetch_all(urls) did not finish within {within:g} s")
+        fb.fail(_("fetch_all(urls) did not finish within {within:g} s", within=within))
         return fb.hint(
-            "A deadlock? .result() on a future of the loop of this very thread waits for a loop that "
-            "waits for you. Submit to a NEW loop running in ANOTHER thread, and use .result(timeout=10)."
+            _(
+                "A deadlock? .result() on a future of the loop of this very thread waits for a "
+                "loop that waits for you. Submit to a NEW loop running in ANOTHER thread, and "
+                "use .result(timeout=10).",
+            )
         )
     if not run.ok:
-        fb.fail(f"fetch_all(urls) {run.describe()}")
+        fb.fail(_("fetch_all(urls) {describe}", describe=run.describe()))
         said = str(run.error)
         if "running event loop" in said and "cannot be called" in said:
             fb.hint(
-                "asyncio.run cannot run where a loop already runs (a notebook cell). Start a loop in a "
-                "thread of its own (new_event_loop + Thread(target=loop.run_forever)) and submit to it."
+                _(
+                    "asyncio.run cannot run where a loop already runs (a notebook cell). Start a "
+                    "loop in a thread of its own (new_event_loop + Thread(target=loop.run_forever)) "
+                    "and submit to it.",
+                )
             )
         elif "no running event loop" in said:
             fb.hint(
-                "Create the ClientSession inside a coroutine run on the background loop: "
-                "run_coroutine_threadsafe(open_session(), loop).result(), as the notebook does."
+                _(
+                    "Create the ClientSession inside a coroutine run on the background loop: "
+                    "run_coroutine_threadsafe(open_session(), loop).result(), as the notebook does.",
+                )
             )
         return fb
     check_answers(fb, run.value, [str(i) for i in range(n)])
@@ -292,22 +350,35 @@ async def fetch_all(fn, *, n: int = URLS, latency: float = LATENCY, within: floa
     check_time(fb, run.elapsed, ideal, factor=factor, what="one round trip", stall=stats)
     if left:
         fb.fail(
-            f"after fetch_all returned, the thread(s) {', '.join(repr(t) for t in left)} kept running: "
-            "stop the loop (loop.call_soon_threadsafe(loop.stop)), join its thread, then loop.close()"
+            _(
+                "after fetch_all returned, the thread(s) {join} kept running: stop the loop "
+                "(loop.call_soon_threadsafe(loop.stop)), join its thread, then loop.close()",
+                join=", ".join(repr(t) for t in left),
+            )
         )
     else:
         fb.ok(
-            f"no thread left running afterwards (it started {len(started)}: {', '.join(started) or 'none'})"
+            _(
+                "no thread left running afterwards (it started {n_started}: {value})",
+                n_started=len(started),
+                value=", ".join(started) or "none",
+            )
         )
     said = [r.getMessage() for r in records] + [str(w.message) for w in warned]
     unclosed = [text.splitlines()[0] for text in said if "Unclosed" in text]
     fb.require(
         not unclosed,
-        "no session or connector left open",
-        f"{unclosed[0][:60]}...: close the session on its loop, "
-        "run_coroutine_threadsafe(session.close(), loop).result(), before you stop the loop"
-        if unclosed
-        else "",
+        _("no session or connector left open"),
+        (
+            _(
+                "{unclosed}...: close the session on its loop, "
+                "run_coroutine_threadsafe(session.close(), loop).result(), before you stop the "
+                "loop",
+                unclosed=unclosed[0][:60],
+            )
+            if unclosed
+            else ""
+        ),
     )
     return fb
 
@@ -322,18 +393,37 @@ def _concurrency(fb: Feedback, stats, elapsed: float, n: int, latency: float) ->
     if measurable(peak):
         if not fb.require(
             peak >= 0.9 * n,
-            f"{peak} requests were in flight at once: they ran concurrently, on your loop",
-            f"at most {peak} request(s) were in flight at once, for {n} URLs: expected all {n} together",
+            _(
+                "{peak} requests were in flight at once: they ran concurrently, on your loop",
+                peak=peak,
+            ),
+            _(
+                "at most {peak} request(s) were in flight at once, for {n} URLs: expected all {n} together",
+                peak=peak,
+                n=n,
+            ),
         ):
             fb.hint(hint)
         return
-    fb.note("requests in flight: not measurable on this server (it keeps no counters)")
+    fb.note(
+        _(
+            "requests in flight: not measurable on this server (it keeps no counters)",
+        )
+    )
     one_at_a_time = n * latency
     if not fb.require(
         elapsed < 0.5 * one_at_a_time,
-        f"took {format_seconds(elapsed)}, under half of {n} × a round trip: they ran concurrently",
-        f"took {format_seconds(elapsed)}, {elapsed / one_at_a_time:.2f} × ({n} × a round trip): the requests "
-        "did not run together",
+        _(
+            "took {elapsed}, under half of {n} × a round trip: they ran concurrently",
+            elapsed=format_seconds(elapsed),
+            n=n,
+        ),
+        _(
+            "took {elapsed}, {value:.2f} × ({n} × a round trip): the requests did not run together",
+            elapsed=format_seconds(elapsed),
+            value=elapsed / one_at_a_time,
+            n=n,
+        ),
     ):
         fb.hint(hint)
 
@@ -395,49 +485,100 @@ async def run_in_a_thread(fn, *, beat: float = BEAT) -> Feedback:
     5 ms: the loop never held ``HOLD`` s or more while a 0.2 s job runs; (3) a job that raises:
     its exception reaches the awaiting task, as promptly.
     """
-    fb = Feedback("Exercise 3 · your own to_thread")
+    fb = Feedback(_("Exercise 3 · your own to_thread"))
     if is_stub(fn):
         return fb.not_started(
-            "Write async def run_in_a_thread(func, *args) in the starter cell: a Future of the running "
-            "loop, a threading.Thread that calls func(*args), the result handed over thread-safely."
+            _(
+                "Write async def run_in_a_thread(func, *args) in the starter cell: a Future of "
+                "the running loop, a threading.Thread that calls func(*args), the result handed "
+                "over thread-safely.",
+            )
         )
     limit = 3 * beat + 2
     first = await asyncio.to_thread(asyncio.run, _run_job(fn, _job, JOB, limit, beat))
     if first.get("timed_out"):
-        fb.fail(f"await run_in_a_thread(job, {JOB}) did not finish within {format_seconds(limit)}")
-        return fb.hint("Hand the result over with loop.call_soon_threadsafe(future.set_result, result).")
+        fb.fail(
+            _(
+                "await run_in_a_thread(job, {JOB}) did not finish within {limit}",
+                JOB=JOB,
+                limit=format_seconds(limit),
+            )
+        )
+        return fb.hint(
+            _(
+                "Hand the result over with loop.call_soon_threadsafe(future.set_result, result).",
+            )
+        )
     if "error" in first:
-        fb.fail(f"await run_in_a_thread(job, {JOB}) raised {describe_error(first['error'])}")
-        return fb.hint("run_in_a_thread must return what func(*args) returned.")
+        fb.fail(
+            _(
+                "await run_in_a_thread(job, {JOB}) raised {error}",
+                JOB=JOB,
+                error=describe_error(first["error"]),
+            )
+        )
+        return fb.hint(_("run_in_a_thread must return what func(*args) returned."))
     if not isinstance(first.get("value"), int):
         fb.fail(
-            f"await run_in_a_thread(job, {JOB}) returned {first.get('value')!r:.60}, not the job's result"
+            _(
+                "await run_in_a_thread(job, {JOB}) returned {get!r:.60}, not the job's result",
+                JOB=JOB,
+                get=first.get("value"),
+            )
         )
-        return fb.hint("Set the Future's result to what func(*args) returned, and return `await future`.")
+        return fb.hint(
+            _(
+                "Set the Future's result to what func(*args) returned, and return `await future`.",
+            )
+        )
     fb.require(
         first["value"] != first["loop_thread"],
-        "the job ran in another thread than the loop's",
-        "the job ran in the loop's own thread: start a threading.Thread that calls func(*args)",
+        _("the job ran in another thread than the loop's"),
+        _(
+            "the job ran in the loop's own thread: start a threading.Thread that calls func(*args)",
+        ),
     )
     late = first["elapsed"] - JOB
     if not fb.require(
         late <= PROMPT,
-        f"the result came back {_ms(max(late, 0.0))} after the {_ms(JOB)} job ended, on a loop that "
-        f"nothing else woke (allowed {_ms(PROMPT)})",
-        f"the result came back {_ms(late)} after the {_ms(JOB)} job ended (allowed {_ms(PROMPT)}): the loop "
-        f"noticed it only at its next timer (every {_ms(beat)})",
+        _(
+            "the result came back {ms} after the {ms2} job ended, on a loop that nothing "
+            "else woke (allowed {ms3})",
+            ms=_ms(max(late, 0.0)),
+            ms2=_ms(JOB),
+            ms3=_ms(PROMPT),
+        ),
+        _(
+            "the result came back {ms} after the {ms2} job ended (allowed {ms3}): the loop "
+            "noticed it only at its next timer (every {ms4})",
+            ms=_ms(late),
+            ms2=_ms(JOB),
+            ms3=_ms(PROMPT),
+            ms4=_ms(beat),
+        ),
     ):
         fb.hint(
-            "A plain thread's future.set_result(result) does not wake the loop: "
-            "loop.call_soon_threadsafe(future.set_result, result) does."
+            _(
+                "A plain thread's future.set_result(result) does not wake the loop: "
+                "loop.call_soon_threadsafe(future.set_result, result) does.",
+            )
         )
     held = await asyncio.to_thread(asyncio.run, _run_job(fn, _job, LONG_JOB, limit, 0.005))
     gap = max((b - a for a, b in pairwise(held["ticks"])), default=0.0)
     fb.require(
         gap < HOLD,
-        f"the loop ran on meanwhile: its longest stall during a {_ms(LONG_JOB)} job was {_ms(gap)}",
-        f"the loop was held {_ms(gap)} during a {_ms(LONG_JOB)} job (allowed under {_ms(HOLD)}): do not wait "
-        "for the thread (no join()); await the Future",
+        _(
+            "the loop ran on meanwhile: its longest stall during a {ms} job was {ms2}",
+            ms=_ms(LONG_JOB),
+            ms2=_ms(gap),
+        ),
+        _(
+            "the loop was held {ms} during a {ms2} job (allowed under {ms3}): do not wait "
+            "for the thread (no join()); await the Future",
+            ms=_ms(gap),
+            ms2=_ms(LONG_JOB),
+            ms3=_ms(HOLD),
+        ),
     )
     died: list[BaseException] = []
     hook, threading.excepthook = threading.excepthook, lambda args: died.append(args.exc_value)
@@ -447,26 +588,40 @@ async def run_in_a_thread(fn, *, beat: float = BEAT) -> Feedback:
         threading.excepthook = hook
     if failing.get("timed_out"):
         fb.fail(
-            "when the job raised, await run_in_a_thread(...) never finished (waited "
-            f"{format_seconds(limit)})" + (f": its thread died of {type(died[0]).__name__}" if died else "")
+            _(
+                "when the job raised, await run_in_a_thread(...) never finished (waited {limit}){value}",
+                limit=format_seconds(limit),
+                value=f": its thread died of {type(died[0]).__name__}" if died else "",
+            )
         )
         fb.hint(
-            "Catch the job's exception in the thread and hand it over: "
-            "loop.call_soon_threadsafe(future.set_exception, exc)."
+            _(
+                "Catch the job's exception in the thread and hand it over: "
+                "loop.call_soon_threadsafe(future.set_exception, exc).",
+            )
         )
     elif not isinstance(failing.get("error"), JobFailed):
         got = failing.get("error")
         fb.fail(
-            "when the job raised JobFailed, await run_in_a_thread(...) "
-            + (f"raised {describe_error(got)}" if got else f"returned {failing.get('value')!r:.40}")
-            + ": the job's own exception should reach the awaiting task"
+            _(
+                "when the job raised JobFailed, await run_in_a_thread(...) {value}: the job's "
+                "own exception should reach the awaiting task",
+                value=f"raised {describe_error(got)}" if got else f"returned {failing.get('value')!r:.40}",
+            )
         )
     else:
         late = failing["elapsed"] - JOB
         fb.require(
             late <= PROMPT,
-            f"a job's exception reached the awaiting task, {_ms(max(late, 0.0))} after the job ended",
-            f"a job's exception reached the awaiting task {_ms(late)} after the job ended (allowed "
-            f"{_ms(PROMPT)}): hand it over with loop.call_soon_threadsafe(future.set_exception, exc)",
+            _(
+                "a job's exception reached the awaiting task, {ms} after the job ended",
+                ms=_ms(max(late, 0.0)),
+            ),
+            _(
+                "a job's exception reached the awaiting task {ms} after the job ended (allowed "
+                "{ms2}): hand it over with loop.call_soon_threadsafe(future.set_exception, exc)",
+                ms=_ms(late),
+                ms2=_ms(PROMPT),
+            ),
         )
     return fb

@@ -38,6 +38,7 @@ from helpers.checks import (
     is_stub,
     unmeasured,
 )
+from helpers.i18n import _
 from helpers.platforms import open_file_limit
 
 NOTEBOOK = "16"
@@ -144,28 +145,43 @@ def pool_of_20(fn, *, n: int = 100, workers: int = 20) -> Feedback:
     20 used); and it took at most 2.5 × 5 round trips (100 requests, 20 at a
     time, is 5 round trips; one at a time would be 100).
     """
-    fb = Feedback("Exercise 1 · pool_of_20")
+    fb = Feedback(_("Exercise 1 · pool_of_20"))
     if is_stub(fn):
         return fb.not_started(
-            'Write `def pool_of_20(url, n)` in the cell above: n GETs of f"{url}/get?{i}" on a pool of '
-            "20 threads, returning the n answers (response.json()) in order."
+            _(
+                'Write `def pool_of_20(url, n)` in the cell above: n GETs of f"{url}/get?{i}" on '
+                "a pool of 20 threads, returning the n answers (response.json()) in order.",
+            )
         )
     server = _server()
     result = attempt(fn, server.url, n, timeout=30)
     if result.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in pool_of_20 with your code.")
+        return fb.not_started(
+            _(
+                "Replace the `raise NotImplementedError` in pool_of_20 with your code.",
+            )
+        )
     if not result.ok:
-        fb.fail(f"pool_of_20(url, {n}) {_why(result, 30)}")
+        fb.fail(_("pool_of_20(url, {n}) {why}", n=n, why=_why(result, 30)))
         return fb.hint(
-            "ThreadPoolExecutor(max_workers=20) and its map(get_one, range(n)), as in notebook 02."
+            _(
+                "ThreadPoolExecutor(max_workers=20) and its map(get_one, range(n)), as in notebook 02.",
+            )
         )
     stats = server.stats(note=False)
     if not check_answers(fb, result.value, _queries(n)):
-        fb.hint("Return a list of response.json(), one per i in range(n): pool.map keeps the order.")
+        fb.hint(
+            _(
+                "Return a list of response.json(), one per i in range(n): pool.map keeps the order.",
+            )
+        )
     if not check_peak(fb, stats, workers, exactly=True):
         fb.hint(
-            f"ThreadPoolExecutor(max_workers={workers}): {workers} threads, so {workers} requests at a time "
-            "(without max_workers, a pool has min(32, CPUs + 4) threads)."
+            _(
+                "ThreadPoolExecutor(max_workers={workers}): {workers} threads, so {workers} "
+                "requests at a time (without max_workers, a pool has min(32, CPUs + 4) threads).",
+                workers=workers,
+            )
         )
     rounds = math.ceil(n / workers)
     # requests.get opens a connection per request: on a far server that costs more than a round trip
@@ -186,61 +202,107 @@ async def aiohttp_500(fn, *, n: int = 1000, limit: int = 500) -> Feedback:
     500; at most 500 TCP connections carried them (one session, its
     connections reused). The time is reported beside ⌈1000 / 500⌉ round trips.
     """
-    fb = Feedback("Exercise 2 · aiohttp_500")
+    fb = Feedback(_("Exercise 2 · aiohttp_500"))
     if is_stub(fn):
         return fb.not_started(
-            'Write `async def aiohttp_500(url, n)` in the cell above: n GETs of f"{url}/get?{i}" over one '
-            "ClientSession with connector=aiohttp.TCPConnector(limit=500); return the n answers in order."
+            _(
+                "Write `async def aiohttp_500(url, n)` in the cell above: n GETs of "
+                'f"{url}/get?{i}" over one ClientSession with '
+                "connector=aiohttp.TCPConnector(limit=500); return the n answers in order.",
+            )
         )
     server = _server()
     with _PeakSockets(server.url) if not server.has_stats else contextlib.nullcontext() as seen:
         result = await attempt_async(fn, server.url, n, timeout=60)
     if result.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in aiohttp_500 with your code.")
+        return fb.not_started(
+            _(
+                "Replace the `raise NotImplementedError` in aiohttp_500 with your code.",
+            )
+        )
     if not result.ok:
-        fb.fail(f"aiohttp_500(url, {n}) {_why(result, 60)}")
+        fb.fail(_("aiohttp_500(url, {n}) {why}", n=n, why=_why(result, 60)))
         error = _root_error(result.error)
         while error is not None and not isinstance(error, OSError):
             error = error.__cause__ or error.__context__
         if isinstance(error, OSError) and error.errno == errno.EMFILE:
             fb.hint(
-                f"Too many open files: this kernel may open {open_file_limit()} files, sockets included, "
-                "and its hard limit allows no more. Start Jupyter from a shell with a higher limit "
-                "(`ulimit -n 4096` first), or try limit=200."
+                _(
+                    "Too many open files: this kernel may open {open_file_limit} files, sockets "
+                    "included, and its hard limit allows no more. Start Jupyter from a shell with a "
+                    "higher limit (`ulimit -n 4096` first), or try limit=200.",
+                    open_file_limit=open_file_limit(),
+                )
             )
         else:
-            fb.hint("Start from asyncio_gather (printed at the top); give the session its own connector.")
+            fb.hint(
+                _(
+                    "Start from asyncio_gather (printed at the top); give the session its own connector.",
+                )
+            )
         return fb
     stats = server.stats(note=False)
     if not check_answers(fb, result.value, _queries(n)):
-        fb.hint("asyncio.gather keeps the order; return await response.json() for each.")
+        fb.hint(
+            _(
+                "asyncio.gather keeps the order; return await response.json() for each.",
+            )
+        )
     peak = stats["peak_in_flight"]
     if unmeasured(fb, stats, "peak_in_flight", "requests in flight at the server"):
         # each request in flight holds one connection: count them at this end instead
         peak = seen.peak
-        fb.note(f"counted at this end instead: at most {peak} open connections to the server at once")
+        fb.note(
+            _(
+                "counted at this end instead: at most {peak} open connections to the server at once",
+                peak=peak,
+            )
+        )
     if peak <= 100:
         fb.fail(
-            f"at most {peak} requests were in flight at once: the default connector's limit is 100; "
-            f"with limit=500, hundreds go at once"
+            _(
+                "at most {peak} requests were in flight at once: the default connector's limit "
+                "is 100; with limit=500, hundreds go at once",
+                peak=peak,
+            )
         )
-        fb.hint("ClientSession(connector=aiohttp.TCPConnector(limit=500)): the connector sets the limit.")
+        fb.hint(
+            _(
+                "ClientSession(connector=aiohttp.TCPConnector(limit=500)): the connector sets the limit.",
+            )
+        )
     elif peak > limit:
         check_peak(fb, {"peak_in_flight": peak}, limit)  # says how many were in flight, and the limit
     else:
         fb.ok(
-            f"{peak} requests were in flight at once: more than the default connector's 100, at most {limit}"
+            _(
+                "{peak} requests were in flight at once: more than the default connector's 100, "
+                "at most {limit}",
+                peak=peak,
+                limit=limit,
+            )
         )
     if not check_connections(fb, stats, limit, at_most=True):
-        fb.hint("One session for all the requests: a session per request opens a connection per request.")
+        fb.hint(
+            _(
+                "One session for all the requests: a session per request opens a connection per request.",
+            )
+        )
     elif peak > limit:
-        fb.hint("TCPConnector(limit=0) means no limit at all: use limit=500.")
+        fb.hint(_("TCPConnector(limit=0) means no limit at all: use limit=500."))
     rounds, latency = math.ceil(n / limit), server.latency
     fb.note(
-        f"took {result.elapsed:.3f} s = {result.elapsed / (rounds * latency):.1f} × {rounds} round trips "
-        f"({rounds * latency:.2f} s, the limit with {limit} in flight; with 100 in flight it is "
-        f"{math.ceil(n / 100) * latency:.2f} s). What is left is CPU: the client's and the "
-        "server's work per request."
+        _(
+            "took {elapsed:.3f} s = {value:.1f} × {rounds} round trips ({value2:.2f} s, the "
+            "limit with {limit} in flight; with 100 in flight it is {value3:.2f} s). What is "
+            "left is CPU: the client's and the server's work per request.",
+            elapsed=result.elapsed,
+            value=result.elapsed / (rounds * latency),
+            rounds=rounds,
+            value2=rounds * latency,
+            limit=limit,
+            value3=math.ceil(n / 100) * latency,
+        )
     )
     return fb
 
@@ -342,26 +404,45 @@ async def make_client(fn, *, n: int = 100) -> Feedback:
     """
     import httpx
 
-    fb = Feedback("Exercise 3 · make_client")
+    fb = Feedback(_("Exercise 3 · make_client"))
     if is_stub(fn):
         return fb.not_started(
-            "Write `def make_client()` in the cell above: return an httpx.AsyncClient whose "
-            "limits=httpx.Limits(...) keep all 100 connections alive between runs."
+            _(
+                "Write `def make_client()` in the cell above: return an httpx.AsyncClient whose "
+                "limits=httpx.Limits(...) keep all 100 connections alive between runs.",
+            )
         )
     made = attempt(fn)
     if made.not_implemented:
-        return fb.not_started("Replace the `raise NotImplementedError` in make_client with your code.")
+        return fb.not_started(
+            _(
+                "Replace the `raise NotImplementedError` in make_client with your code.",
+            )
+        )
     if not made.ok:
-        return fb.fail(f"make_client() {_why(made)}")
+        return fb.fail(_("make_client() {why}", why=_why(made)))
     client = made.value
     if inspect.iscoroutine(client):
         client.close()
-        return fb.fail("make_client must be a plain `def` that returns the client, not an `async def`")
+        return fb.fail(
+            _(
+                "make_client must be a plain `def` that returns the client, not an `async def`",
+            )
+        )
     if not isinstance(client, httpx.AsyncClient):
         if isinstance(client, httpx.Client):
             client.close()
-        fb.fail(f"make_client() returned {type(client).__name__!s}, not an httpx.AsyncClient")
-        return fb.hint("return httpx.AsyncClient(limits=httpx.Limits(...)): the async client, with limits.")
+        fb.fail(
+            _(
+                "make_client() returned {name!s}, not an httpx.AsyncClient",
+                name=type(client).__name__,
+            )
+        )
+        return fb.hint(
+            _(
+                "return httpx.AsyncClient(limits=httpx.Limits(...)): the async client, with limits.",
+            )
+        )
     server = _server()
 
     async def runs():
@@ -372,40 +453,82 @@ async def make_client(fn, *, n: int = 100) -> Feedback:
     if not result.ok:
         if not client.is_closed:
             await client.aclose()
-        return fb.fail(f"the client made by make_client() {_why(result, 60)}")
+        return fb.fail(_("the client made by make_client() {why}", why=_why(result, 60)))
     answers, new, opened, kept, elapsed = result.value
     check_answers(fb, answers, _queries(n))
     if not server.has_stats:
-        fb.note("open connections at the server: not measurable on this server (it keeps no counters)")
-        fb.note("so the connections below are this kernel's open sockets to it, counted at this end")
+        fb.note(
+            _(
+                "open connections at the server: not measurable on this server (it keeps no counters)",
+            )
+        )
+        fb.note(
+            _(
+                "so the connections below are this kernel's open sockets to it, counted at this end",
+            )
+        )
     if opened <= 20:
         fb.fail(
-            f"the first {n} GETs opened only {opened} TCP connections (all {n} should be in flight at "
-            f"once): the client limits them, or this machine is too busy to tell; run the check again"
+            _(
+                "the first {n} GETs opened only {opened} TCP connections (all {n} should be in "
+                "flight at once): the client limits them, or this machine is too busy to tell; "
+                "run the check again",
+                n=n,
+                opened=opened,
+            )
         )
-        return fb.hint("httpx.Limits(max_connections=...) caps how many connections are open at once.")
+        return fb.hint(
+            _(
+                "httpx.Limits(max_connections=...) caps how many connections are open at once.",
+            )
+        )
     if not fb.require(
         kept == opened,
-        f"after the first run the client kept all {opened} of its TCP connections open "
-        f"(the second run opened {new} new)",
-        f"after the first run the client kept {kept} of its {opened} TCP connections: it had closed "
-        f"{opened - kept}, so later requests must open new TCP connections",
+        _(
+            "after the first run the client kept all {opened} of its TCP connections open "
+            "(the second run opened {new} new)",
+            opened=opened,
+            new=new,
+        ),
+        _(
+            "after the first run the client kept {kept} of its {opened} TCP connections: it "
+            "had closed {value}, so later requests must open new TCP connections",
+            kept=kept,
+            opened=opened,
+            value=opened - kept,
+        ),
     ):
         fb.hint(
-            "httpx.Limits has two knobs: max_connections (how many at once) and max_keepalive_connections "
-            "(how many it keeps, idle, for later: 20 by default)."
+            _(
+                "httpx.Limits has two knobs: max_connections (how many at once) and "
+                "max_keepalive_connections (how many it keeps, idle, for later: 20 by default).",
+            )
         )
     default = await attempt_async(_default_run, server.url, n, timeout=60)
     if default.ok:
         d_opened, d_kept, d_elapsed = default.value
-        fb.note(f"the default client kept {d_kept} of its {d_opened} connections after the first run")
         fb.note(
-            f"the second run took {elapsed:.3f} s with your client, {d_elapsed:.3f} s with the default one"
+            _(
+                "the default client kept {d_kept} of its {d_opened} connections after the first run",
+                d_kept=d_kept,
+                d_opened=d_opened,
+            )
+        )
+        fb.note(
+            _(
+                "the second run took {elapsed:.3f} s with your client, {d_elapsed:.3f} s with "
+                "the default one",
+                elapsed=elapsed,
+                d_elapsed=d_elapsed,
+            )
         )
         if new == 0 and elapsed > 1.5 * d_elapsed:
             fb.note(
-                "surprised? Keeping every connection made it slower, not faster: httpcore scans its whole "
-                "pool for each request (the notes of the first comparison). `%prun` one run to see where."
+                _(
+                    "surprised? Keeping every connection made it slower, not faster: httpcore scans "
+                    "its whole pool for each request (the notes of the first comparison). `%prun` "
+                    "one run to see where.",
+                )
             )
     return fb
 
@@ -414,7 +537,7 @@ async def _default_run(url: str, n: int) -> tuple[int, int, float]:
     import httpx
 
     async with httpx.AsyncClient() as client:
-        _, _, opened, kept, elapsed = await _httpx_second_run(client, url, n)
+        _first, _second, opened, kept, elapsed = await _httpx_second_run(client, url, n)
     return opened, kept, elapsed
 
 
@@ -459,11 +582,14 @@ def run_on_loop(fn, *, n: int = 20) -> Feedback:
     of ``main``, in order; the loop ``main`` ran on is the factory's; that loop is closed when
     ``fn`` returns; nothing raised because a loop was already running in the caller's thread.
     """
-    fb = Feedback("Exercise 4 · your code, on the loop you choose")
+    fb = Feedback(_("Exercise 4 · your code, on the loop you choose"))
     if is_stub(fn):
         return fb.not_started(
-            "Write run_on_loop(main, urls, loop_factory): in a worker thread, "
-            "`with asyncio.Runner(loop_factory=loop_factory) as runner: return runner.run(main(urls))`."
+            _(
+                "Write run_on_loop(main, urls, loop_factory): in a worker thread, `with "
+                "asyncio.Runner(loop_factory=loop_factory) as runner: return "
+                "runner.run(main(urls))`.",
+            )
         )
     import aiohttp
 
@@ -494,15 +620,23 @@ def run_on_loop(fn, *, n: int = 20) -> Feedback:
                 coro.close()
         if not run.ok:
             if isinstance(run.error, RuntimeError) and "running event loop" in str(run.error):
-                fb.fail(f"with {name}: {describe_error(run.error)}")
+                fb.fail(_("with {name}: {error}", name=name, error=describe_error(run.error)))
                 return fb.hint(
-                    "A notebook cell's thread runs a loop already, so asyncio.run() refuses there: "
-                    "run the new loop in a worker thread (a ThreadPoolExecutor(1), say)."
+                    _(
+                        "A notebook cell's thread runs a loop already, so asyncio.run() refuses there: "
+                        "run the new loop in a worker thread (a ThreadPoolExecutor(1), say).",
+                    )
                 )
-            fb.fail(f"with {name}: run_on_loop {run.describe(30)}")
-            return fb.hint("Return what runner.run(main(urls)) returns.")
+            fb.fail(
+                _(
+                    "with {name}: run_on_loop {describe}",
+                    name=name,
+                    describe=run.describe(30),
+                )
+            )
+            return fb.hint(_("Return what runner.run(main(urls)) returns."))
         if not check_answers(fb, run.value, [str(i) for i in range(n)]):
-            return fb.hint("Return main(urls)'s value, as it is: the answers, in order.")
+            return fb.hint(_("Return main(urls)'s value, as it is: the answers, in order."))
         loop = seen.get("loop")
         kind = type(loop).__name__ if loop is not None else "no loop (main never ran)"
         if kind_of_loop is None:  # asyncio's default: not one of the others
@@ -512,15 +646,25 @@ def run_on_loop(fn, *, n: int = 20) -> Feedback:
             right = isinstance(loop, kind_of_loop)
         if not fb.require(
             right,
-            f"with {name}: main ran on a {kind}",
-            f"with {name}: main ran on a {kind}, not the factory's",
+            _("with {name}: main ran on a {kind}", name=name, kind=kind),
+            _(
+                "with {name}: main ran on a {kind}, not the factory's",
+                name=name,
+                kind=kind,
+            ),
         ):
-            return fb.hint("Pass the factory on: asyncio.Runner(loop_factory=loop_factory).")
+            return fb.hint(_("Pass the factory on: asyncio.Runner(loop_factory=loop_factory)."))
         fb.require(
             loop.is_closed(),
-            f"with {name}: the loop was closed when run_on_loop returned",
-            f"with {name}: the loop was still open when run_on_loop returned (it holds sockets): close it, "
-            "or let `with asyncio.Runner(...)` do it",
+            _(
+                "with {name}: the loop was closed when run_on_loop returned",
+                name=name,
+            ),
+            _(
+                "with {name}: the loop was still open when run_on_loop returned (it holds "
+                "sockets): close it, or let `with asyncio.Runner(...)` do it",
+                name=name,
+            ),
         )
         if not loop.is_closed():  # the check closes it: a loop left open warns when collected
             loop.close()

@@ -31,6 +31,7 @@ import ast
 import datetime as dt
 import io
 import re
+import string
 import sys
 import tokenize
 from dataclasses import dataclass
@@ -280,7 +281,10 @@ def translated_code(source: str, words: dict[str, str]) -> str:
     return source
 
 
-def build(path: Path, catalog: Catalog, notebook_names: set[str]):
+SETUP_CALL = 'check_setup(language="{}")'  # the setup cell chooses the helpers' language
+
+
+def build(path: Path, catalog: Catalog, notebook_names: set[str], language: str = "ko"):
     """The translated notebook of ``path`` (navigation not yet generated)."""
     nb = nbformat.read(path, as_version=4)
     words = _translations(catalog)
@@ -291,6 +295,8 @@ def build(path: Path, catalog: Catalog, notebook_names: set[str]):
             cell.source = translated_markdown(cell.source, words, notebook_names)
         elif cell.cell_type == "code":
             cell.source = translated_code(cell.source, words)
+            if "setup" in cell.metadata.get("tags", []):
+                cell.source = cell.source.replace(SETUP_CALL.format("en"), SETUP_CALL.format(language))
     return nb
 
 
@@ -315,7 +321,7 @@ def edition(language: str = "ko", only: list[str] | None = None) -> dict[Path, t
     built = {}
     for path in _selected(paths, only):
         catalog = updated_catalog(path, language)
-        built[path] = (catalog, build(path, catalog, names))
+        built[path] = (catalog, build(path, catalog, names, language))
     entries = []
     for path in paths:
         if path in built:
@@ -333,7 +339,7 @@ _MD_TARGET = re.compile(r"\]\(([^)\s]+)\)")
 def _literal_fields(source: str):
     """The formatted expressions of a string literal's source, or None if it is not one literal."""
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        tree = ast.parse("(" + source.strip() + "\n)", mode="eval")  # implicit concatenation over lines
     except SyntaxError:
         return None
     node = tree.body
@@ -350,16 +356,18 @@ def message_problems(message) -> list[str]:
     if not korean or message.fuzzy:
         return []
     found = []
-    if english.startswith("#"):
+    kind = next((k for k, how in _HOW.items() if how in message.auto_comments), "markdown")
+    if kind == "comment":
         if not korean.startswith("#") or "\n" in korean:
             found.append("a comment's translation must be one line starting with '#'")
-    elif english[:1] in "\"'" or re.match(r"^[rRfFbBuU]{1,2}[\"']", english):
+    elif kind == "string":
         fields = _literal_fields(english)
         if _literal_fields(korean) is None:
             found.append("the translation must be a Python string literal, as the English is")
         elif _literal_fields(korean) != fields:
             found.append("the translation must keep every {expression} of the f-string, unchanged")
     else:
+
         def targets(text: str) -> list[str]:  # an #anchor may follow a translated heading
             return [t.split("#", 1)[0] for t in _MD_TARGET.findall(text)]
 
@@ -372,6 +380,123 @@ def message_problems(message) -> list[str]:
 
 def _notebook_text(nb) -> str:
     return nbformat.writes(nb) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# The helpers' own messages (feedback, hints, plots' labels): helpers/locale/<lang>/LC_MESSAGES
+
+HELPERS = NOTEBOOKS.parent / "helpers"
+HELPERS_LOCALE = HELPERS / "locale"
+
+
+def helper_domains() -> dict[str, list[Path]]:
+    """Catalog name -> the modules whose ``_()``/``N_()`` messages it holds: one catalog per
+    exercise module (``nb04``), one (``helpers``) for the modules every notebook shares."""
+    domains = {"helpers": sorted(HELPERS.glob("*.py"))}
+    for path in sorted((HELPERS / "exercises").glob("nb*.py")):
+        domains[path.stem] = [path]
+    return domains
+
+
+def helper_messages(path: Path) -> list[tuple[str, int]]:
+    """(message, line) of every ``_("...")`` and ``N_("...")`` in a module, in order."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("_", "N_")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            found.append((node.args[0].value, node.lineno))
+    return sorted(found, key=lambda m: m[1])
+
+
+def helper_template(domain: str) -> Catalog:
+    catalog = _new_catalog("ko")
+    for path in helper_domains()[domain]:
+        for text, line in helper_messages(path):
+            where = (str(path.relative_to(HELPERS.parent)), line)
+            if text in catalog:
+                catalog[text].locations.append(where)
+            else:
+                catalog.add(text, locations=[where], auto_comments=[_HELPER_HOW])
+    return catalog
+
+
+_HELPER_HOW = (
+    "Keep every {field} (a figure or a name, filled in after translation); "
+    "drop one only if Korean needs no word for it."
+)
+
+
+def helper_catalog_path(domain: str, language: str = "ko") -> Path:
+    return HELPERS_LOCALE / language / "LC_MESSAGES" / f"{domain}.po"
+
+
+def updated_helper_catalog(domain: str, language: str = "ko") -> Catalog:
+    where = helper_catalog_path(domain, language)
+    catalog = read_catalog(where) if where.exists() else _new_catalog(language)
+    catalog.update(
+        helper_template(domain),
+        no_fuzzy_matching=False,
+        update_header_comment=False,
+        update_creation_date=False,
+    )
+    for key in list(catalog.obsolete):
+        del catalog.obsolete[key]
+    return catalog
+
+
+def _fields(text: str):
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return None
+
+
+def helper_problems(language: str = "ko", only: list[str] | None = None) -> list[str]:
+    """Untranslated, fuzzy or wrong messages of the helpers' catalogs."""
+    found = []
+    for domain in helper_domains():
+        if only and domain not in only and domain.removeprefix("nb") not in only:
+            continue
+        catalog = updated_helper_catalog(domain, language)
+        where = helper_catalog_path(domain, language).relative_to(NOTEBOOKS.parent)
+        for message in catalog:
+            if not message.id:
+                continue
+            english = " ".join(message.id.split())
+            english = english if len(english) <= 70 else english[:67] + "..."
+            lines = ", ".join(f"{f}:{n}" for f, n in message.locations)
+            if not message.string or message.fuzzy:
+                state = "fuzzy (the English changed)" if message.fuzzy else "untranslated"
+            elif _fields(message.id) is not None and not (_fields(message.string) or set()) <= _fields(
+                message.id
+            ):
+                state = "its {fields} must be the English message's (one may be left out, none added)"
+            elif _fields(message.id) is not None and _fields(message.string) is None:
+                state = "unbalanced { or } (write {{ and }} for a brace)"
+            else:
+                continue
+            found.append(f"{lines}: {state} in {where}: {english!r}")
+    return found
+
+
+def write_helper_catalogs(language: str = "ko", only: list[str] | None = None) -> list[Path]:
+    changed = []
+    for domain in helper_domains():
+        if only and domain not in only and domain.removeprefix("nb") not in only:
+            continue
+        target = helper_catalog_path(domain, language)
+        data = po_text(updated_helper_catalog(domain, language))
+        if not target.exists() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            changed.append(target)
+    return changed
 
 
 # --------------------------------------------------------------------------------------------
@@ -445,6 +570,9 @@ def main(argv: list[str] | None = None) -> int:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--check", action="store_true", help="change nothing; exit 1 naming what is stale")
     group.add_argument("--stats", action="store_true", help="messages per notebook, translated or not")
+    parser.add_argument(
+        "--helpers", action="store_true", help="the helpers' catalogs only (e.g. --helpers nb04)"
+    )
     parser.add_argument("only", nargs="*", help="these notebooks only, by number (e.g. 04 05); default: all")
     args = parser.parse_args(check_argv(argv))
     only = args.only or None
@@ -453,9 +581,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:32} " + "  ".join(f"{k} {v:4}" for k, v in row.items()))
         return 0
     if not args.check:
-        for target in write(only=only):
+        targets = [] if args.helpers else write(only=only)
+        targets += write_helper_catalogs(only=only) if args.helpers or not only else []
+        for target in targets:
             print(f"updated: {target.relative_to(NOTEBOOKS.parent)}")
-    found = problems(only=only)
+    found = [] if args.helpers else problems(only=only)
+    found += helper_problems(only=only) if args.helpers or not only else []
     for line in found:
         print(line, file=sys.stderr)
     if found:
