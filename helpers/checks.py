@@ -480,7 +480,7 @@ def check_answers(fb: Feedback, answers, queries: list[str], *, ordered: bool = 
                 queries=queries[first],
             ),
         )
-    return fb.require(True, _("all {n} answers{value}", n=n, value=", in order" if ordered else ""), "")
+    return fb.require(True, _("all {n} answers, in order", n=n) if ordered else _("all {n} answers", n=n), "")
 
 
 def unmeasured(fb: Feedback, stats, key: str, what: str) -> bool:
