@@ -339,7 +339,13 @@ class Solution:
 
     @property
     def load_line(self) -> str:
-        return f"%load solutions/{self.path.name}"
+        """``%load solutions/NN_name.py``, relative to the kernel's folder (``../solutions/`` from
+        the Korean edition's)."""
+        try:
+            where = Path(os.path.relpath(self.path, Path.cwd())).as_posix()
+        except ValueError:  # Windows: another drive
+            where = self.path.as_posix()
+        return f"%load {where}"
 
     def __repr__(self) -> str:
         return _(

@@ -15,7 +15,7 @@ import re
 import warnings
 from pathlib import Path
 
-__all__ = ["PREFERRED", "hangul_font", "missing_message", "style"]
+__all__ = ["PREFERRED", "hangul_font", "missing_message", "style", "use"]
 
 # Family names, best first: Debian/Ubuntu (fonts-nanum, fonts-noto-cjk), macOS, Windows, others.
 PREFERRED = (
@@ -63,12 +63,13 @@ def hangul_font() -> str | None:
     for name in PREFERRED:
         if name in by_name and _has_hangul(by_name[name]):
             return name
-    for path in sorted(
-        font_manager.findSystemFonts(), key=lambda p: (not _FILE_HINT.search(Path(p).name), p)
-    ):
+    added = []
+    for path in sorted(font_manager.findSystemFonts()):
         if _FILE_HINT.search(Path(path).name) and _has_hangul(path):
             manager.addfont(path)
-            return manager.ttflist[-1].name
+            added.append(manager.ttflist[-1].name)
+    for name in [n for n in PREFERRED if n in added] + added:
+        return name
     for name, path in sorted(by_name.items()):
         if _has_hangul(path):
             return name
@@ -76,15 +77,21 @@ def hangul_font() -> str | None:
 
 
 def style() -> dict:
-    """rcParams for Korean figures: the Hangul font first, DejaVu Sans for what it lacks; {} if none."""
+    """rcParams for Korean figures: the Hangul font, then DejaVu Sans for what it lacks (µ, →); {} if none."""
     name = hangul_font()
     if name is None:
         return {}
-    return {
-        "font.family": "sans-serif",
-        "font.sans-serif": [name, "DejaVu Sans"],
-        "axes.unicode_minus": False,
-    }
+    return {"font.family": [name, "DejaVu Sans"], "axes.unicode_minus": False}
+
+
+def use() -> str | None:
+    """Make matplotlib draw with the Hangul font from now on, in this process (the Korean
+    notebooks' setup cell does it, so that a reader's own figures show Hangul too). Returns the
+    font's name, or None, and then :func:`missing_message` says what to install."""
+    import matplotlib
+
+    matplotlib.rcParams.update(style())
+    return hangul_font()
 
 
 def missing_message() -> str | None:

@@ -46,7 +46,11 @@ def check_setup(verbose: bool = True, friendly: bool = True, language: str = "en
     """
     if not isinstance(verbose, bool) or not isinstance(friendly, bool):
         raise TypeError(f"verbose and friendly must be True or False, got {verbose!r} and {friendly!r}")
-    set_language(language)
+    if set_language(language) == "ko":  # figures in Korean need a font with Hangul
+        from helpers import fonts
+
+        if fonts.use() is None:
+            print(fonts.missing_message())
     if sys.version_info < MIN_PYTHON:
         raise RuntimeError(
             _(

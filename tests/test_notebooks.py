@@ -9,20 +9,32 @@ import pytest
 
 from helpers.lab import ENV_BASE_URL
 from tests import facts
-from tests.notebook_run import NOTEBOOKS, assert_clean, output_texts, run_twice
+from tests.notebook_run import NOTEBOOKS, assert_clean, language_of, output_texts, run_twice
 
 PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+KOREAN = sorted((NOTEBOOKS / "ko").glob("[0-9][0-9]_*.ipynb"))  # the Korean edition
 
 
 def test_there_are_notebooks():
     assert len(PATHS) >= 2, "the course home (00) and the for-loop (01) at least"
 
 
-@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_every_notebook_has_its_korean_edition():
+    assert [p.name for p in KOREAN] == [p.name for p in PATHS]
+
+
+@pytest.mark.parametrize(
+    "path", PATHS + KOREAN, ids=[p.stem for p in PATHS] + [f"ko-{p.stem}" for p in KOREAN]
+)
 def test_notebook_runs_twice_cleanly(path):
+    language = language_of(path)
     nb, seconds, servers = run_twice(path)
-    assert_clean(nb)
-    facts.check(path.stem, nb.cells[: len(nb.cells) // 2])  # what this version's kernel must have shown
+    assert_clean(nb, language)
+    if language == "en":  # the facts read the English outputs; the Korean edition runs the same code
+        facts.check(path.stem, nb.cells[: len(nb.cells) // 2])  # what this version's kernel must have shown
+    else:
+        shown = "\n".join(t for cell in nb.cells if cell.cell_type == "code" for t in output_texts(cell))
+        assert "준비 완료" in shown, 'the setup cell did not speak Korean: check_setup(language="ko")?'
     if "start_server(" in "".join(cell.source for cell in nb.cells):
         assert servers, "the notebook started no lab server that the test could see"
     survivors = _still_running(servers, within=5)
