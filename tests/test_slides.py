@@ -203,7 +203,7 @@ def test_vendored_theme_loads_only_vendored_files():
 def test_the_static_files_ship_with_the_package():
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert re.search(
-        r'\[tool\.setuptools\.package-data\]\s*\n(#.*\n)*helpers = \["static/\*\*/\*"\]', pyproject
+        r'\[tool\.setuptools\.package-data\]\s*\n(#.*\n)*helpers = \["static/\*\*/\*"[],]', pyproject
     )
 
 

@@ -245,8 +245,8 @@ li span {{ display: block; margin-left: 2.4em; color: #555; font-style: italic; 
 </head>
 <body>
 <h1>{title}</h1>
-<p>The reading edition: every notebook executed, with its outputs and plots.
-Run them yourself in JupyterLab (<code>python3 course.py lab</code>) to measure on your machine.</p>
+{intro}
+{other}
 <ul>
 {items}
 </ul>
@@ -260,12 +260,28 @@ Run them yourself in JupyterLab (<code>python3 course.py lab</code>) to measure 
 
 
 def _helpers_digest() -> str:
-    """What the notebooks import from here: a change in any helper invalidates the cache."""
+    """What the notebooks import from here: a change in any helper (or in a translation of its
+    messages) invalidates the cache."""
     digest = hashlib.sha256()
-    for path in sorted(HELPERS.glob("*.py")):
-        if path.name != "slides.py":
-            digest.update(path.name.encode() + path.read_bytes())
+    for path in sorted(HELPERS.glob("*.py")) + sorted(HELPERS.glob("locale/*/LC_MESSAGES/*.po")):
+        digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()
+
+
+def edition(path: Path) -> str:
+    """``"ko"`` for a notebook of the Korean edition (``notebooks/ko/``), else ``"en"``."""
+    return "ko" if Path(path).parent.name == "ko" else "en"
+
+
+def editions() -> list[Path]:
+    """Every notebook of every edition: the English ones, then the Korean ones."""
+    korean = NOTEBOOKS / "ko"
+    return notebooks(NOTEBOOKS) + (notebooks(korean) if korean.is_dir() else [])
+
+
+def _in_edition(folder: Path, path: Path) -> Path:
+    """``folder`` for an English notebook, ``folder/ko`` for a Korean one."""
+    return folder / "ko" if edition(path) == "ko" else folder
 
 
 def _cache_key(path: Path) -> str:
@@ -289,7 +305,7 @@ def execute(
 def _execute(path: Path, timeout: int, fresh: bool, cache: Path) -> tuple[nbformat.NotebookNode, str]:
     from nbclient import NotebookClient
 
-    cached = cache / path.name
+    cached = _in_edition(cache, path) / path.name
     if not fresh and cached.exists():
         nb = nbformat.read(cached, as_version=4)
         if nb.metadata.get("course_build", {}).get("key") == _cache_key(path):
@@ -300,10 +316,10 @@ def _execute(path: Path, timeout: int, fresh: bool, cache: Path) -> tuple[nbform
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
-    cache.mkdir(parents=True, exist_ok=True)
+    cached.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     # The kernel process's own log (not the cells' output) goes to a file beside the cache.
-    with open(cache / f"{path.stem}.kernel.log", "w", encoding="utf-8") as kernel_log:
+    with open(cached.parent / f"{path.stem}.kernel.log", "w", encoding="utf-8") as kernel_log:
         client.execute(env=env, stderr=kernel_log)
     seconds = time.perf_counter() - start
     store_executed(path, nb, cache)
@@ -317,8 +333,8 @@ def store_executed(path: Path, nb: nbformat.NotebookNode, cache: Path = CACHE) -
     check_mapping("nb", nb, "a notebook (nbformat.NotebookNode)")
     cache = check_path("cache", cache)
     nb.metadata["course_build"] = {"key": _cache_key(path)}
-    cache.mkdir(parents=True, exist_ok=True)
-    cached = cache / path.name
+    cached = _in_edition(cache, path) / path.name
+    cached.parent.mkdir(parents=True, exist_ok=True)
     partial = cached.with_suffix(f".{os.getpid()}.tmp")
     nbformat.write(nb, partial)
     partial.replace(cached)  # atomic: a concurrent build never reads half a notebook
@@ -448,7 +464,7 @@ def prepare(
 # Exporters
 
 
-def _exporter(kind: str):
+def _exporter(kind: str, language: str = "en"):
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter, SlidesExporter
 
@@ -463,19 +479,22 @@ def _exporter(kind: str):
             reveal_height=str(HEIGHT),
             exclude_input_prompt=True,
             exclude_output_prompt=True,
+            language_code=language,
         )
     else:
         exporter = HTMLExporter(
             extra_loaders=[DictLoader({"course_page.html.j2": _HTML_TEMPLATE})],
             template_file="course_page.html.j2",
+            language_code=language,  # <html lang="ko">: browsers pick Hangul fonts by it
         )
     return exporter
 
 
-def render(nb, kind: str, *, names: Iterable[str] = ()) -> str:
+def render(nb, kind: str, *, names: Iterable[str] = (), language: str = "en") -> str:
     """An executed notebook as one HTML file: a deck (``kind="slides"``) or a page (``"html"``).
 
-    ``names``: the course notebooks' file names, whose links are pointed at the built files.
+    ``names``: the course notebooks' file names, whose links are pointed at the built files;
+    ``language``: the page's ``lang`` ("en", or "ko" for the Korean edition).
     """
     if kind not in ("slides", "html"):
         raise ValueError(f"kind must be 'slides' or 'html', not {kind!r}")
@@ -483,7 +502,7 @@ def render(nb, kind: str, *, names: Iterable[str] = ()) -> str:
     suffix = ".slides.html" if kind == "slides" else ".html"
     ready = prepare(nb, link_suffix=suffix, names=names, compact=kind == "slides")
     resources = {"course_css": SLIDES_CSS if kind == "slides" else HTML_CSS, "course_js": FIT_JS}
-    body, _ = _exporter(kind).from_notebook_node(ready, resources=resources)
+    body, _ = _exporter(kind, language).from_notebook_node(ready, resources=resources)
     return body
 
 
@@ -506,9 +525,9 @@ def _build(
     cache: Path,
     log: Callable[[str], None],
 ) -> Built:
-    everything = notebooks(NOTEBOOKS)
+    everything = editions()
     paths = [Path(p).resolve() for p in (paths or everything)]
-    names = {p.name for p in everything} | {p.name for p in paths}
+    names = {p.name for p in everything} | {p.name for p in paths}  # the same names in both editions
     out.mkdir(parents=True, exist_ok=True)
     suffix = ".slides.html" if kind == "slides" else ".html"
     built = Built([], {})
@@ -518,8 +537,12 @@ def _build(
             built.failed[path.name] = result.note
             log(f"FAILED {path.name}: {result.note.splitlines()[0]}")
             continue
-        target = out / f"{path.stem}{suffix}"
-        target.write_text(render(result.nb, kind, names=sorted(names)), encoding="utf-8")
+        target = _in_edition(out, path) / f"{path.stem}{suffix}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "slides" and not (target.parent / "reveal.js").exists():
+            shutil.copytree(REVEAL, target.parent / "reveal.js", ignore=shutil.ignore_patterns("SHA256SUMS"))
+        language = edition(path)
+        target.write_text(render(result.nb, kind, names=sorted(names), language=language), encoding="utf-8")
         built.files.append(target)
         log(f"{target}  ({result.note})")
     log(
@@ -538,11 +561,13 @@ def build_slides(
     cache: Path = CACHE,
     log: Callable[[str], None] = print,
 ) -> Built:
-    """One reveal.js deck per notebook (default: all) in ``out``, with reveal.js copied beside them."""
+    """One reveal.js deck per notebook (default: all, both editions) in ``out`` (the Korean ones in
+    ``out/ko``), with reveal.js copied beside them."""
     _check_build_args(paths, out, jobs=jobs, fresh=fresh, timeout=timeout, cache=cache, log=log)
+    for target in (Path(out) / "reveal.js", Path(out) / "ko" / "reveal.js"):
+        if target.exists():
+            shutil.rmtree(target)
     target = Path(out) / "reveal.js"
-    if target.exists():
-        shutil.rmtree(target)
     shutil.copytree(REVEAL, target, ignore=shutil.ignore_patterns("SHA256SUMS"))
     return _build("slides", paths, Path(out), jobs=jobs, fresh=fresh, timeout=timeout, cache=cache, log=log)
 
@@ -557,23 +582,42 @@ def build_html(
     cache: Path = CACHE,
     log: Callable[[str], None] = print,
 ) -> Built:
-    """One executed HTML page per notebook (default: all) in ``out``, and ``index.html`` linking them."""
+    """One executed HTML page per notebook (default: all, both editions) in ``out`` (the Korean ones
+    in ``out/ko``), and an ``index.html`` linking each edition's pages."""
     _check_build_args(paths, out, jobs=jobs, fresh=fresh, timeout=timeout, cache=cache, log=log)
     out = Path(out)
     built = _build("html", paths, out, jobs=jobs, fresh=fresh, timeout=timeout, cache=cache, log=log)
-    pages = sorted(out.glob("[0-9][0-9]_*.html"))
-    built.files.append(write_index(pages, out / "index.html"))
+    built.files.append(write_index(sorted(out.glob("[0-9][0-9]_*.html")), out / "index.html"))
+    korean = sorted((out / "ko").glob("[0-9][0-9]_*.html"))
+    if korean:
+        built.files.append(write_index(korean, out / "ko" / "index.html", language="ko"))
     return built
 
 
-def write_index(pages: Sequence[Path], target: Path) -> Path:
-    """``index.html``: the pages in course order, each with its notebook's title and promise."""
+_INTRO = {
+    "en": "<p>The reading edition: every notebook executed, with its outputs and plots.\n"
+    "Run them yourself in JupyterLab (<code>python3 course.py lab</code>) to measure on your machine.</p>",
+    "ko": "<p>읽기용판: 모든 노트북을 실행한 결과와 그림을 담았습니다.\n"
+    "내 컴퓨터에서 직접 재 보려면 JupyterLab에서 실행하세요 (<code>python3 course.py lab</code>).</p>",
+}
+_OTHER_EDITION = {
+    "en": '<p class="other"><a href="ko/index.html" lang="ko">한국어판</a></p>',
+    "ko": '<p class="other"><a href="../index.html" lang="en">English edition</a></p>',
+}
+
+
+def write_index(pages: Sequence[Path], target: Path, language: str = "en") -> Path:
+    """``index.html``: the pages in course order, each with its notebook's title and promise, and a
+    link to the other edition's index (``language``: "en" or "ko", the pages' edition)."""
     pages = check_paths("pages", pages)
     target = check_path("target", target)
+    if language not in _OTHER_EDITION:
+        raise ValueError(f"language must be 'en' or 'ko', got {language!r}")
+    folder = NOTEBOOKS / "ko" if language == "ko" else NOTEBOOKS
     items = []
     home_title = "From the for-loop to the event loop"
     for page in pages:
-        source = NOTEBOOKS / f"{page.stem}.ipynb"
+        source = folder / f"{page.stem}.ipynb"
         if not source.exists():
             continue
         entry = read_entry(source)
@@ -585,7 +629,11 @@ def write_index(pages: Sequence[Path], target: Path) -> Path:
             f'<li><b>{number}</b> <a href="{html.escape(page.name)}">{html.escape(title)}</a>'
             f"<span>{html.escape(entry.promise)}</span></li>"
         )
-    target.write_text(INDEX_TEMPLATE.format(title=html.escape(home_title), items="\n".join(items)), "utf-8")
+    other = _OTHER_EDITION[language] if (NOTEBOOKS / "ko").is_dir() else ""
+    text = INDEX_TEMPLATE.format(
+        title=html.escape(home_title), items="\n".join(items), intro=_INTRO[language], other=other
+    )
+    target.write_text(text.replace('<html lang="en">', f'<html lang="{language}">'), "utf-8")
     return target
 
 
@@ -733,7 +781,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reveal.js {REVEAL_VERSION}: {len(REVEAL_FILES)} files in {REVEAL}")
         return 0
     if args.what == "screenshots":
-        decks = args.notebooks or sorted(SLIDES.glob("*.slides.html"))
+        decks = args.notebooks or sorted(SLIDES.glob("*.slides.html")) + sorted(
+            SLIDES.glob("ko/*.slides.html")
+        )
         shots = screenshots(decks, args.out or BUILD / "screenshots")
         print(f"{len(shots)} screenshots")
         return 0
