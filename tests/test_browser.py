@@ -28,6 +28,9 @@ from tests.notebook_run import FORBIDDEN, NOTEBOOKS, ROOT
 
 PATHS = nav.notebooks(NOTEBOOKS)
 IDS = [p.stem for p in PATHS]
+KOREAN = nav.notebooks(NOTEBOOKS / "ko")  # the Korean edition: built into ko/ beside the English one
+BOTH = PATHS + KOREAN
+BOTH_IDS = IDS + [f"ko-{p.stem}" for p in KOREAN]
 # Building the decks executes every notebook once: minutes, on the first test that needs them.
 pytestmark = pytest.mark.timeout(900)
 
@@ -132,7 +135,8 @@ def _built_file(built, kind: str, path: Path) -> Path:
     error = built["failed"].get(path.name)
     assert error is None, f"{path.name} did not execute, so it has no {kind}:\n{error}"
     suffix = ".slides.html" if kind == "slides" else ".html"
-    return built[kind] / f"{path.stem}{suffix}"
+    folder = built[kind] / "ko" if slides.edition(path) == "ko" else built[kind]
+    return folder / f"{path.stem}{suffix}"
 
 
 def _slide_cells(nb) -> tuple[int, int, list[str]]:
@@ -159,7 +163,7 @@ def _text(markdown: str) -> str:
 # Decks
 
 
-@pytest.mark.parametrize("path", PATHS, ids=IDS)
+@pytest.mark.parametrize("path", BOTH, ids=BOTH_IDS)
 def test_deck_works_offline(path, built, offline):
     deck = _built_file(built, "slides", path)
     expected_slides, expected_notes, sections = _slide_cells(nbformat.read(path, as_version=4))
@@ -258,7 +262,7 @@ def test_command_line_builds_and_screenshots_a_deck(built, tmp_path):
 # Reading edition
 
 
-@pytest.mark.parametrize("path", PATHS, ids=IDS)
+@pytest.mark.parametrize("path", BOTH, ids=BOTH_IDS)
 def test_page_works_offline(path, built, offline):
     page_file = _built_file(built, "html", path)
     browser = offline(viewport={"width": 1280, "height": 900})
@@ -274,15 +278,64 @@ def test_page_works_offline(path, built, offline):
     browser.assert_self_contained()
 
 
-def test_index_links_every_page_in_order(built, offline):
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_index_links_every_page_in_order(language, built, offline):
     browser = offline()
     page = browser.page()
-    page.goto((built["html"] / "index.html").as_uri())
+    folder = built["html"] / "ko" if language == "ko" else built["html"]
+    page.goto((folder / "index.html").as_uri())
     hrefs = page.locator("li a").evaluate_all("links => links.map((a) => a.getAttribute('href'))")
-    assert hrefs == [f"{p.stem}.html" for p in PATHS]
-    page.locator("li a").nth(min(1, len(PATHS) - 1)).click()
+    assert hrefs == [f"{p.stem}.html" for p in (KOREAN if language == "ko" else PATHS)]
+    page.locator("p.other a").click()  # the other edition's index
     page.wait_for_load_state()
-    assert page.url.endswith(hrefs[min(1, len(PATHS) - 1)])
+    assert page.url.endswith("/ko/index.html" if language == "en" else "/html/index.html")
+    page.go_back()
+    page.locator("li a").nth(1).click()
+    page.wait_for_load_state()
+    assert page.url.endswith(hrefs[1])
+    browser.assert_self_contained()
+
+
+# Hangul syllables replaced by a private-use character (no font has it: it draws as the missing-glyph
+# box). If the page's fonts had no Hangul, the two would draw the same boxes: screenshots equal.
+_TOFU = "el => { el.textContent = el.textContent.replace(/[\\uac00-\\ud7a3]/g, '\\ue000'); }"
+
+
+@pytest.mark.parametrize("path", KOREAN, ids=[p.stem for p in KOREAN])
+def test_korean_deck_shows_hangul_and_no_slide_scrolls(path, built, offline):
+    """Every slide of a Korean deck fits the canvas (the course's fit script needed no scrolling),
+    and its title's Hangul is drawn with real glyphs, not boxes (a screenshot check)."""
+    deck = _built_file(built, "slides", path)
+    browser = offline(viewport={"width": slides.WIDTH, "height": slides.HEIGHT})
+    page = browser.page()
+    page.goto(deck.as_uri())
+    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=15_000)
+    assert page.evaluate("document.documentElement.lang") == "ko"
+    title = page.locator(".reveal .slides section.present h1").first
+    title.wait_for(state="visible")
+    assert re.search("[\uac00-\ud7a3]", title.text_content()), "the title slide has no Hangul"
+    title.evaluate("el => { el.textContent = el.textContent; }")  # text only, as below
+    drawn = title.screenshot()
+    title.evaluate(_TOFU)
+    assert title.screenshot() != drawn, "Hangul draws as boxes (tofu): no font with Hangul was used"
+    page.reload()
+    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=15_000)
+    scrolls = page.evaluate(
+        """async () => {
+        const found = [];
+        for (const slide of Reveal.getSlides()) {
+            const i = Reveal.getIndices(slide); Reveal.slide(i.h, i.v);
+            await new Promise((done) => setTimeout(done, 60));
+            courseFit(slide);
+            const over = +(slide.dataset.courseOverflow || 0);
+            const heading = slide.querySelector("h1, h2, h3");
+            const name = heading ? heading.textContent.trim() : "";
+            if (over > 0) found.push(`${i.h}.${i.v || 0} ${name}: ${over} px`);
+        }
+        return found;
+    }"""
+    )
+    assert not scrolls, f"slides taller than the canvas (they scroll): {scrolls}"
     browser.assert_self_contained()
 
 

@@ -227,11 +227,17 @@ def test_index_lists_the_notebooks_in_order(tmp_path):
         pages.append(tmp_path / f"{path.stem}.html")
         pages[-1].write_text("<html></html>")
     index = slides.write_index(pages, tmp_path / "index.html").read_text()
-    hrefs = re.findall(r'<a href="([^"]+)"', index)
+    hrefs = re.findall(r'<li><b>\d\d</b> <a href="([^"]+)"', index)
     assert hrefs == [p.name for p in pages]
     for path in paths:
         promise = nav.read_entry(path).promise
         assert html.escape(promise) in index
+    assert '<html lang="en">' in index and '<a href="ko/index.html" lang="ko">한국어판</a>' in index
+    korean = slides.write_index(pages, tmp_path / "ko-index.html", language="ko").read_text()
+    assert re.findall(r'<li><b>\d\d</b> <a href="([^"]+)"', korean) == hrefs
+    assert '<html lang="ko">' in korean and '<a href="../index.html" lang="en">English edition</a>' in korean
+    for path in nav.notebooks(NOTEBOOKS / "ko"):
+        assert html.escape(nav.read_entry(path).title.split(" · ", 1)[-1]) in korean
 
 
 def test_make_has_slides_and_html_targets(monkeypatch):
