@@ -28,7 +28,7 @@ import requests
 
 from helpers import checks
 from helpers.checks import Feedback, attempt, seconds_or_none, unmeasured
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.lab import start_server
 from helpers.timing import Timing, format_seconds
 
@@ -57,7 +57,11 @@ def _samples(value) -> list[float] | None:
 
 def _kind(value) -> str:
     text = repr(value)
-    return f"a {type(value).__name__}, {text if len(text) <= 40 else text[:37] + '...'}"
+    return _(
+        "a {name}, {text}",
+        name=type(value).__name__,
+        text=text if len(text) <= 40 else text[:37] + "...",
+    )
 
 
 def _predictions(fb: Feedback, predicted) -> dict | None:
@@ -350,9 +354,9 @@ def connections(no_session, answers, *, latency: float = 0.1, runs: int = 10, wa
                 "Now read server.stats() and write in CONNECTIONS how many TCP connections each way used.",
             )
         )
-    if unmeasured(fb, server.stats(note=False), "connections", "connections"):
+    if unmeasured(fb, server.stats(note=False), "connections", N_("connections")):
         expected = {"requests.get": n, "Session": 1}
-        how = "what requests does; not counted on this server"
+        how = _("what requests does; not counted on this server")
     else:
         run = attempt(_count, server, n, timeout=max(30.0, 10 * n * latency))
         if not run.ok:
@@ -364,7 +368,7 @@ def connections(no_session, answers, *, latency: float = 0.1, runs: int = 10, wa
                 )
             )
         expected, session_median = run.value["connections"], run.value["median"]["Session"]
-        how = "as the server counted"
+        how = _("as the server counted")
     for way in WAYS:
         value, want = values[way], expected[way]
         if value is None:

@@ -27,7 +27,7 @@ from helpers.checks import (
     seconds_or_none,
     unmeasured,
 )
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.lab import measurable, start_server
 from helpers.timing import format_seconds
 
@@ -158,7 +158,7 @@ def timed_loop(fn, prediction, *, n: int = 30, latency: float = 0.05) -> Feedbac
         )
     stats = server.stats(note=False)
     got, peak = stats["requests"], stats["peak_in_flight"]
-    if not unmeasured(fb, stats, "requests", "requests counted at the server"):
+    if not unmeasured(fb, stats, "requests", N_("requests counted at the server")):
         fb.require(
             got == n,
             _("the server answered {n} requests", n=n),
@@ -307,8 +307,12 @@ def session_loop(fn, *, n: int = 50, latency: float = 0.0) -> Feedback:
                 "session.get() in it.",
             )
         )
-    counted = f"{stats['requests']} requests in " if measurable(stats["requests"]) else "took "
-    fb.note(counted + format_seconds(run.elapsed))
+    elapsed = format_seconds(run.elapsed)
+    fb.note(
+        _("{requests} requests in {elapsed}", requests=stats["requests"], elapsed=elapsed)
+        if measurable(stats["requests"])
+        else _("took {elapsed}", elapsed=elapsed)
+    )
     return fb
 
 
@@ -361,7 +365,7 @@ def patient_loop(fn, *, n: int = 50, error_rate: float = 0.2, seed: int = 1) -> 
         )
     elif not check_answers(fb, run.value, [str(i) for i in range(n)]):
         fb.hint(_("Keep the answer of the try that succeeded, one per i, in order."))
-    if unmeasured(fb, stats, "requests", "retries"):
+    if unmeasured(fb, stats, "requests", N_("retries")):
         fb.note(
             _(
                 "this server injects no errors: nothing to retry (the lab server fails {error_rate:.0%})",

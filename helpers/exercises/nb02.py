@@ -35,7 +35,7 @@ from helpers.checks import (
     describe_error,
     is_stub,
 )
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.lab import start_server
 from helpers.timing import format_seconds
 
@@ -43,14 +43,14 @@ NOTEBOOK = "02"
 
 _PUT, _GET, _JOIN = queue.Queue.put.__code__, queue.Queue.get.__code__, queue.Queue.join.__code__
 _WAIT, _THREAD_JOIN = threading.Condition.wait.__code__, threading.Thread.join.__code__
-_STUCK = {  # where the learner's call hung -> what that means, and what to do about it
-    _PUT: ("stuck in q.put(): the queue is full and no worker takes from it", "Start the workers before "
-           "you fill the queue"),
-    _JOIN: ("stuck in q.join(): it waits for one task_done() per item put", "Join the threads after "
-            "their sentinels instead"),
-    _THREAD_JOIN: ("stuck in t.join(): a worker is still waiting in q.get()", "Did every worker get a "
-                   "sentinel (None), after all the URLs?"),
-    _GET: ("stuck in q.get(): it waits for an item nobody puts", ""),
+_STUCK = {  # where the learner's call hung -> what that means, and what to do about it (N_: _() at use)
+    _PUT: (N_("stuck in q.put(): the queue is full and no worker takes from it"), N_("Start the workers "
+           "before you fill the queue")),
+    _JOIN: (N_("stuck in q.join(): it waits for one task_done() per item put"), N_("Join the threads "
+            "after their sentinels instead")),
+    _THREAD_JOIN: (N_("stuck in t.join(): a worker is still waiting in q.get()"), N_("Did every worker "
+                   "get a sentinel (None), after all the URLs?")),
+    _GET: (N_("stuck in q.get(): it waits for an item nobody puts"), ""),
 }  # fmt: skip
 
 
@@ -172,14 +172,18 @@ class _ThreadErrors:
 
     def _hook(self, args):
         if args.exc_type is not SystemExit:
-            name = args.thread.name if args.thread is not None else "a thread"
-            self.errors.append(f"{name} raised {describe_error(args.exc_value)}")
+            name = args.thread.name if args.thread is not None else _("a thread")
+            self.errors.append(_("{name} raised {error}", name=name, error=describe_error(args.exc_value)))
 
     def report(self, fb: Feedback) -> bool:
         """A ✗ line for the first thread that died of an exception; True if one did."""
         if self.errors:
-            more = f" ({len(self.errors) - 1} more threads too)" if len(self.errors) > 1 else ""
-            fb.fail(f"{self.errors[0]}{more}")
+            more = len(self.errors) - 1
+            fb.fail(
+                _("{error} ({more} more threads too)", error=self.errors[0], more=more)
+                if more
+                else self.errors[0]
+            )
         return bool(self.errors)
 
 
@@ -226,9 +230,9 @@ def fetch_bounded(fn, *, n: int = 100, workers: int = 20, latency: float = 0.1, 
             )
         )
     if died.report(fb):  # a worker died: that, not the order of the steps, is what to fix
-        advice = "Catch a failed request's exception in the worker and store it as its result"
+        advice = N_("Catch a failed request's exception in the worker and store it as its result")
     if not run.ok:
-        said = f": {where}" + (f". {advice}" if advice else "") if where else ""
+        said = f": {_(where)}" + (f". {_(advice)}" if advice else "") if where else ""
         fb.fail(
             _(
                 "fetch_bounded(urls, {workers}) {describe}{said}",
@@ -276,11 +280,12 @@ def fetch_bounded(fn, *, n: int = 100, workers: int = 20, latency: float = 0.1, 
     elif 0 in watcher.maxsizes:
         fb.fail(
             _(
-                "the queue is unbounded (maxsize=0): the main thread never waited in put(){value}",
-                value=f"; the queue held up to {watcher.fullest} items at once"
-                if watcher.fullest > 5
-                else "",
+                "the queue is unbounded (maxsize=0): the main thread never waited in put(); the "
+                "queue held up to {fullest} items at once",
+                fullest=watcher.fullest,
             )
+            if watcher.fullest > 5
+            else _("the queue is unbounded (maxsize=0): the main thread never waited in put()")
         )
         fb.hint(
             _(

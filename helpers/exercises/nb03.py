@@ -132,7 +132,7 @@ class _Counter:
         return self._value
 
     def __repr__(self) -> str:
-        return f"<the check's counter: value={self._value}>"
+        return _("<the check's counter: value={value}>", value=self._value)
 
 
 def add_safely(fn, *, threads: int = 4, times: int = 1000, timeout: float = 30.0) -> Feedback:
@@ -245,13 +245,24 @@ def add_safely(fn, *, threads: int = 4, times: int = 1000, timeout: float = 30.0
 def _lost_failure(counter: _Counter, expected: int) -> str:
     """The ✗ line when updates were lost: the total, and the writes over another thread's update."""
     total, parts = counter.total, []
-    if total != expected:
-        lost = f": {expected - total:,} updates lost" if total < expected else ""
-        parts.append(f"counter.value is {total:,}, not {expected:,}{lost}")
+    if total < expected:
+        parts.append(
+            _(
+                "counter.value is {total:,}, not {expected:,}: {lost:,} updates lost",
+                total=total,
+                expected=expected,
+                lost=expected - total,
+            )
+        )
+    elif total != expected:
+        parts.append(_("counter.value is {total:,}, not {expected:,}", total=total, expected=expected))
     if counter.overwrites:
         parts.append(
-            f"{counter.overwrites:,} writes went over another thread's update, made between their "
-            "thread's read and write"
+            _(
+                "{overwrites:,} writes went over another thread's update, made between their "
+                "thread's read and write",
+                overwrites=counter.overwrites,
+            )
         )
     return "; ".join(parts)
 
@@ -261,18 +272,29 @@ def _adding_one_failure(counter: _Counter, threads: int, times: int) -> str:
     expected = threads * times
     if counter.not_plus_one:
         read, written = counter.example
-        what = (
-            f"wrote {written!r} after reading {read}"
-            if read is not None
-            else f"wrote {written!r} without reading"
+        if read is not None:
+            return _(
+                "{not_plus_one:,} of the {writes:,} writes were not 1 more than the value their "
+                "thread had just read (one wrote {written!r} after reading {read})",
+                not_plus_one=counter.not_plus_one,
+                writes=counter.writes,
+                written=written,
+                read=read,
+            )
+        return _(
+            "{not_plus_one:,} of the {writes:,} writes were not 1 more than the value their "
+            "thread had just read (one wrote {written!r} without reading)",
+            not_plus_one=counter.not_plus_one,
+            writes=counter.writes,
+            written=written,
         )
-        return (
-            f"{counter.not_plus_one:,} of the {counter.writes:,} writes were not 1 more than the value their "
-            f"thread had just read (one {what})"
-        )
-    return (
-        f"{threads} threads × add_safely(counter, {times}) wrote counter.value {counter.writes:,} times, "
-        f"not {expected:,}"
+    return _(
+        "{threads} threads × add_safely(counter, {times}) wrote counter.value {writes:,} times, "
+        "not {expected:,}",
+        threads=threads,
+        times=times,
+        writes=counter.writes,
+        expected=expected,
     )
 
 
@@ -357,7 +379,7 @@ def run_small(fn, *, n: int = 10, size: int = SMALL, timeout: float = 10.0) -> F
             n=n,
         ),
     )
-    stacks = [s for _, s in records]
+    stacks = [s for _unused, s in records]
     if None in stacks or default is None:
         fb.note(
             _(

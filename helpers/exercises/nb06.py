@@ -33,7 +33,7 @@ from helpers.checks import (
     unmeasured,
 )
 from helpers.exercises.nb04 import _attempt, _settle
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.lab import start_server
 from helpers.timing import format_seconds
 
@@ -117,7 +117,7 @@ class _TaskWatch:
 
 def _task_names(tasks: list[asyncio.Task]) -> str:
     names = [t.get_name() for t in tasks[:3]]
-    return ", ".join(names) + (f" and {len(tasks) - 3} more" if len(tasks) > 3 else "")
+    return ", ".join(names) + (_(" and {more} more", more=len(tasks) - 3) if len(tasks) > 3 else "")
 
 
 async def worker_pool(fn, *, workers: int = 10, n: int = 100, latency: float = LATENCY) -> Feedback:
@@ -220,7 +220,7 @@ async def worker_pool(fn, *, workers: int = 10, n: int = 100, latency: float = L
             )
         )
     check_connections(fb, stats, workers, at_most=True)
-    what = f"{rounds:.1f} round trips per worker"
+    what = _("{rounds:.1f} round trips per worker", rounds=rounds)
     check_time(fb, run.elapsed, ideal, factor=2.0, what=what, stall=stats)
     return fb
 
@@ -267,7 +267,7 @@ async def rate_limited_download(
     await _TaskWatch.cancel(left)  # nothing of the learner's runs on after the check
     stats = await _settle(server)
     refused = stats["rate_limited"]
-    if not unmeasured(fb, stats, "rate_limited", "429 answers"):
+    if not unmeasured(fb, stats, "rate_limited", N_("429 answers")):
         fb.require(
             refused == 0,
             _("no request refused (0 answered 429 Too Many Requests)"),
@@ -287,7 +287,7 @@ async def rate_limited_download(
                     "rate) bursts.",
                 )
             )
-    if not unmeasured(fb, stats, "peak_per_second", "requests per second"):
+    if not unmeasured(fb, stats, "peak_per_second", N_("requests per second")):
         peak = stats["peak_per_second"]
         fb.require(
             peak <= rate,
@@ -329,7 +329,7 @@ async def rate_limited_download(
             floor=format_seconds(floor),
         ),
     )
-    what = "(n - 1) / rate + one round trip"
+    what = N_("(n - 1) / rate + one round trip")
     in_time = not fast or check_time(fb, run.elapsed, ideal, factor=factor, what=what, stall=stats)
     if not (overlapped and in_time):
         fb.hint(
@@ -347,7 +347,7 @@ def _overlapped(fb: Feedback, stats, latency: float, rate: int) -> bool:
     """Where a round trip is longer than 1 / rate: the server saw requests overlap (at least 2 in
     flight at once). Counted, so a busy machine cannot fake it; not judged without counters."""
     expected = math.ceil(latency * rate - 1e-9)  # starts 1 / rate apart, each in flight `latency`
-    if expected < 2 or unmeasured(fb, stats, "peak_in_flight", "requests in flight"):
+    if expected < 2 or unmeasured(fb, stats, "peak_in_flight", N_("requests in flight")):
         return True
     peak = stats["peak_in_flight"]
     return fb.require(

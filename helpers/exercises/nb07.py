@@ -18,7 +18,7 @@ import time
 
 from helpers import checks
 from helpers.checks import Feedback, attempt, is_stub
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.lab import measurable, start_server
 from helpers.timing import format_seconds
 
@@ -141,7 +141,7 @@ def countdown(fn, predicted_states=None) -> Feedback:
             )
         )
     expected = ["GEN_CREATED", "GEN_SUSPENDED", "GEN_CLOSED"]  # those of a countdown that works
-    seen = "the generator was" if states == expected else "a countdown(3) that works is"
+    seen = _("the generator was") if states == expected else _("a countdown(3) that works is")
     for moment, state in zip(MOMENTS, expected, strict=True):
         guess = _state_name(predicted[moment])
         if guess is None:
@@ -174,11 +174,17 @@ def countdown(fn, predicted_states=None) -> Feedback:
             )
         else:
             fb.hint(
-                {
-                    "GEN_CREATED": "countdown(3) runs none of its body: it waits for the first next().",
-                    "GEN_SUSPENDED": "After next() the body is paused at its yield, its locals kept.",
-                    "GEN_CLOSED": "list() runs the body to its end (StopIteration): nothing is left to run.",
-                }[state]
+                _(
+                    {
+                        "GEN_CREATED": N_(
+                            "countdown(3) runs none of its body: it waits for the first next()."
+                        ),
+                        "GEN_SUSPENDED": N_("After next() the body is paused at its yield, its locals kept."),
+                        "GEN_CLOSED": N_(
+                            "list() runs the body to its end (StopIteration): nothing is left to run."
+                        ),
+                    }[state]
+                )
             )
     return fb
 
@@ -255,14 +261,14 @@ def slow_only(fn, *, threshold: float = 0.1, take: int = 3, n: int = 100) -> Fee
             )
         )
     requests_seen = server.stats(note=False)["requests"]
-    seen_by = "the server saw"
+    seen_by = _("the server saw")
     if not measurable(requests_seen):
         fb.note(
             _(
                 "requests at the server: not measurable on this server (it keeps no counters)",
             )
         )
-        requests_seen, seen_by = len(fetched), "the pipeline sent"  # counted by the check's fetch_each
+        requests_seen, seen_by = len(fetched), _("the pipeline sent")  # counted by the check's fetch_each
     slow = [r for r in fetched if is_slow(r)]
     expected = slow[:take]
     needed = fetched.index(expected[-1]) + 1 if len(expected) == take else len(fetched)
@@ -345,7 +351,9 @@ def slow_only(fn, *, threshold: float = 0.1, take: int = 3, n: int = 100) -> Fee
             requests_seen=requests_seen,
             take=take,
             needed=needed,
-            value=f" (the check stopped feeding it after {extra_allowed} more)" if cut else "",
+            value=_(" (the check stopped feeding it after {extra_allowed} more)", extra_allowed=extra_allowed)
+            if cut
+            else "",
         ),
     ):
         fb.note(

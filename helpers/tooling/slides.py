@@ -370,10 +370,11 @@ def execute_all(
             results = list(pool.map(_execute_quietly, *zip(*args, strict=True)))
     else:
         results = [_execute_quietly(*arg) for arg in args]
-    return {
-        path: Executed(nbformat.read(cache / path.name, as_version=4) if ok else None, note)
-        for path, (ok, note) in zip(paths, results, strict=True)
-    }
+    executed = {}
+    for path, (ok, note) in zip(paths, results, strict=True):
+        cached = _in_edition(cache, path) / path.name
+        executed[path] = Executed(nbformat.read(cached, as_version=4) if ok else None, note)
+    return executed
 
 
 def _check_run_options(*, timeout: object, fresh: object, cache: object, jobs: object = 1) -> None:
