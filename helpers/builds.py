@@ -88,8 +88,10 @@ class Build:
 
     def label(self) -> str:
         """'3.14.10, standard build (GIL on)' or '3.14.10t, free-threaded build (GIL off)'."""
-        build = "free-threaded build" if self.free_threaded else "standard build"
-        gil = "GIL on" if self.gil_enabled else "GIL off"
+        from helpers.i18n import _
+
+        build = _("free-threaded build") if self.free_threaded else _("standard build")
+        gil = _("GIL on") if self.gil_enabled else _("GIL off")
         return f"{self.version}{'t' if self.free_threaded else ''}, {build} ({gil})"
 
 

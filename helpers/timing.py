@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 from helpers._validate import check_bool, check_int, got, is_number
+from helpers.i18n import _
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,14 @@ class Timing:
 
     def __str__(self) -> str:
         if self.n == 1:
-            return f"{self.label}: {format_seconds(self.median)} (1 run)"
-        return (
-            f"{self.label}: median {format_seconds(self.median)} "
-            f"(min {format_seconds(self.min)}, max {format_seconds(self.max)}, {self.n} runs)"
+            return _("{label}: {median} (1 run)", label=self.label, median=format_seconds(self.median))
+        return _(
+            "{label}: median {median} (min {min}, max {max}, {n} runs)",
+            label=self.label,
+            median=format_seconds(self.median),
+            min=format_seconds(self.min),
+            max=format_seconds(self.max),
+            n=self.n,
         )
 
 
