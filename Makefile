@@ -13,18 +13,20 @@ LAB_IP ?= 127.0.0.1
 LAB_PORT ?= 8888
 LAB_TOKEN ?=
 LAB_FLAGS ?=
+# EDITION=ko: JupyterLab opens the Korean edition (notebooks/ko/, 한국어판)
+EDITION ?=
 PYTEST_ARGS ?=
 SLIDES_ARGS ?=
 # BENCH_ARGS: e.g. --quick, --n 1000, --repeats 9.
 BENCH_ARGS ?=
 
-.PHONY: lab test reliability setup lint format nav clean slides html bench figure classroom classroom-setup classroom-test
+.PHONY: lab test reliability setup lint format nav translations clean slides html bench figure classroom classroom-setup classroom-test
 
 setup:
 	@$(COURSE) setup
 
 lab:
-	@$(COURSE) lab --ip $(LAB_IP) --port $(LAB_PORT) $(if $(LAB_TOKEN),--token $(LAB_TOKEN)) $(LAB_FLAGS)
+	@$(COURSE) lab --ip $(LAB_IP) --port $(LAB_PORT) $(if $(EDITION),--edition $(EDITION)) $(if $(LAB_TOKEN),--token $(LAB_TOKEN)) $(LAB_FLAGS)
 
 test:
 	@$(COURSE) test $(PYTEST_ARGS)
@@ -55,6 +57,12 @@ format:
 
 nav:
 	@$(COURSE) nav
+
+# The Korean edition: update notebooks/locale/ko/ from the English notebooks, build notebooks/ko/.
+# TRANSLATIONS_ARGS: e.g. --check (change nothing), --stats, or notebook numbers (04 05).
+TRANSLATIONS_ARGS ?=
+translations:
+	@$(COURSE) translations $(TRANSLATIONS_ARGS)
 
 # Offline reveal.js decks (build/slides/) and the executed reading edition (build/html/).
 # SLIDES_ARGS: e.g. --jobs 2 (two notebooks at once), --fresh (execute again), or notebook paths.

@@ -252,15 +252,24 @@ def is_root():
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def lab_command(py, ip, port, token, extra=(), as_root=False, root=ROOT):
-    """The JupyterLab command line, and the URL of the home notebook it will serve."""
+def lab_command(py, ip, port, token, extra=(), as_root=False, root=ROOT, edition="en"):
+    """The JupyterLab command line, and the URL of the home notebook it will serve.
+
+    ``edition="ko"`` opens the Korean edition's home (notebooks/ko/), with the same folder served.
+    """
     home = home_notebook(root)
+    opened = str(home)
+    if edition == "ko":
+        korean = home.parent / "ko" / home.name
+        if not korean.exists():
+            sys.exit(f"No {korean}: the Korean edition is built by `python3 course.py translations`.")
+        opened = "--ServerApp.root_dir=" + str(home.parent)
     argv = [
         str(py),
         "-m",
         "jupyter",
         "lab",
-        str(home),
+        opened,
         "--ServerApp.ip=" + ip,
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
@@ -268,8 +277,11 @@ def lab_command(py, ip, port, token, extra=(), as_root=False, root=ROOT):
     ]
     if as_root:
         argv.append("--allow-root")
+    page = home.name if edition == "en" else f"ko/{home.name}"
+    if edition == "ko":
+        argv.append(f"--LabApp.default_url=/lab/tree/{page}")  # what the browser opens
     host = f"[{ip}]" if ":" in ip else ip
-    url = f"http://{host}:{port}/lab/tree/{home.name}?token={token}"
+    url = f"http://{host}:{port}/lab/tree/{page}?token={token}"
     return argv + list(extra), url
 
 
@@ -286,7 +298,8 @@ def port_number(text):
 
 COMMANDS = {
     "setup": "create the venv if missing and install the course (quick when nothing changed)",
-    "lab": "set up, then start JupyterLab on the course home (options: --ip, --port, --token)",
+    "lab": "set up, then start JupyterLab on the course home (options: --ip, --port, --token, "
+    "--edition ko for the Korean edition)",
     "test": "set up, then the whole test suite; pytest's options may follow (e.g. -k browser -x)",
     "reliability": "set up, then the slow evidence runs (kernel kills, seeded faults, offline)",
     "slides": "offline reveal.js decks in build/slides/ (options of helpers.tooling.slides may follow)",
@@ -296,6 +309,8 @@ COMMANDS = {
     "classroom": "as root on Linux: the class's JupyterHub (classroom/README.md): "
     "classroom setup | run --students N | test",
     "nav": "regenerate the notebooks' navigation cells",
+    "translations": "update the Korean catalogs from the English notebooks and build notebooks/ko/ "
+    "(--check: change nothing, name what is stale)",
     "lint": "ruff on course.py, helpers, tests and notebooks",
     "format": "ruff format and fix course.py, helpers, tests and notebooks",
     "clean": "remove build/ and the tools' caches",
@@ -328,6 +343,12 @@ def lab_parser():
     )
     p.add_argument("--port", type=port_number, default=LAB_PORT, help="port (default 8888)")
     p.add_argument("--token", default=None, help="the login token (default: a new random one)")
+    p.add_argument(
+        "--edition",
+        choices=("en", "ko"),
+        default="en",
+        help="en (default) or ko: the Korean edition",
+    )
     return p
 
 
@@ -346,7 +367,7 @@ def main(argv=None):
         return 0
     if command == "lab":
         token = lab.token or secrets.token_hex(16)
-        argv, url = lab_command(py, lab.ip, lab.port, token, extra, as_root=is_root())
+        argv, url = lab_command(py, lab.ip, lab.port, token, extra, as_root=is_root(), edition=lab.edition)
         say("JupyterLab is starting on the course home. Open this URL in your browser:")
         say("")
         say("    " + url)
@@ -365,6 +386,8 @@ def main(argv=None):
         return run(bench + args, final=True)
     if command == "nav":
         return run([py, "-m", "helpers.tooling.nav"] + args, final=True)
+    if command == "translations":
+        return run([py, "-m", "helpers.tooling.translations"] + args, final=True)
     if command == "classroom":
         what = args[0] if args else ""
         if what == "test":  # the hub, nbgitpuller and nbgrader, with real Unix users

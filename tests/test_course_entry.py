@@ -227,6 +227,24 @@ def test_make_passes_its_variables_on():
         result.stdout.split()
         == "py3 course.py --venv .venv-x lab --ip 127.0.0.1 --port 8899 --token t --no-browser".split()
     )
+    korean = subprocess.run(
+        ["make", "--no-print-directory", "-n", "lab", "PYTHON=py3", "EDITION=ko"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+        env={k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")},
+    )  # fmt: skip
+    assert "--edition ko" in korean.stdout
+
+
+def test_lab_opens_the_korean_edition_on_request(tmp_path):
+    argv, url = course.lab_command(Path("py"), "127.0.0.1", 8899, "tok", edition="ko")
+    assert url == "http://127.0.0.1:8899/lab/tree/ko/00_home.ipynb?token=tok"
+    assert f"--ServerApp.root_dir={ROOT / 'notebooks'}" in argv  # the same folder: ../solutions, links
+    assert "--LabApp.default_url=/lab/tree/ko/00_home.ipynb" in argv
+    assert course.lab_parser().parse_known_args(["--edition", "ko"])[0].edition == "ko"
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "00_home.ipynb").write_text("{}")
+    with pytest.raises(SystemExit, match="course.py translations"):
+        course.lab_command(Path("py"), "127.0.0.1", 8899, "tok", root=tmp_path, edition="ko")
 
 
 def _course_copy(tmp_path: Path) -> Path:
