@@ -363,11 +363,12 @@ class Solution:
             body = highlight(self.code, PythonLexer(), HtmlFormatter(noclasses=True, nowrap=False))
         except ImportError:  # pragma: no cover - pygments ships with IPython
             body = f"<pre>{html.escape(self.code)}</pre>"
-        return (
-            "<details><summary style='cursor:pointer'><b>Solution</b> (click to open; try first!)"
-            f" &nbsp;·&nbsp; or run <code>{html.escape(self.load_line)}</code> in a new cell</summary>"
-            f"{body}</details>"
+        summary = _(
+            "<b>Solution</b> (click to open; try first!) &nbsp;·&nbsp; or run <code>{load_line}</code> "
+            "in a new cell",
+            load_line=html.escape(self.load_line),
         )
+        return f"<details><summary style='cursor:pointer'>{summary}</summary>{body}</details>"
 
 
 def solution(notebook: str, name: str) -> Solution:

@@ -32,7 +32,7 @@ from helpers.checks import (
     is_stub,
     unmeasured,
 )
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.lab import measurable, start_server
 from helpers.timing import format_seconds
 
@@ -272,7 +272,7 @@ async def download_rounds(fn, *, n: int = 100, rounds: int = 3, latency: float =
             )
         )
     complete = True  # every round ran, as far as the server could count
-    if not unmeasured(fb, stats, "requests", "requests counted at the server"):
+    if not unmeasured(fb, stats, "requests", N_("requests counted at the server")):
         complete = fb.require(
             stats["requests"] == rounds * n,
             _(
@@ -306,7 +306,11 @@ async def download_rounds(fn, *, n: int = 100, rounds: int = 3, latency: float =
         )
     overlapped = not _one_after_another(fb, stats, run.elapsed, server, n, rounds)
     ideal = _ideal(server, rounds)
-    what = f"{rounds} round trips" + ("" if server.has_stats else ", the first on new connections")
+    what = (
+        _("{rounds} round trips", rounds=rounds)
+        if server.has_stats
+        else _("{rounds} round trips, the first on new connections", rounds=rounds)
+    )
     if complete and not overlapped:  # within 3 × the ideal, and at least 0.5 s over it: a crowded machine
         factor = round(max(3, 1 + 0.5 / ideal), 1)
         check_time(fb, run.elapsed, ideal, factor=factor, what=what, stall=stats)

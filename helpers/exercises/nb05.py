@@ -37,7 +37,7 @@ from helpers.checks import (
     query_of,
 )
 from helpers.exercises.nb04 import _attempt, _settle, _stats
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.lab import measurable, start_server
 from helpers.timing import format_seconds
 
@@ -250,8 +250,16 @@ async def polite_download(fn, *, limit: int = 10, n: int = 100, latency: float =
             )
         )
     if not too_fast:  # 2 × the ideal, and at least 0.5 s of room for a crowded machine (a fast server)
-        what = f"N × latency / limit = {n} × {server.latency:.3g} / {limit}"
-        what += "" if server.has_stats else " + a new connection's set-up"  # the ideal's two parts
+        what = (
+            _("N × latency / limit = {n} × {latency:.3g} / {limit}", n=n, latency=server.latency, limit=limit)
+            if server.has_stats
+            else _(  # the ideal's two parts
+                "N × latency / limit = {n} × {latency:.3g} / {limit} + a new connection's set-up",
+                n=n,
+                latency=server.latency,
+                limit=limit,
+            )
+        )
         factor = round(max(2, 1 + 0.5 / ideal), 1)
         check_time(fb, run.elapsed, ideal, factor=factor, what=what, stall=stats)
     return fb
@@ -451,7 +459,7 @@ async def fetch_with_retries(fn, *, attempts: int = 3) -> Feedback:
         if len(gaps) >= 3:
             gaps.sort()
             spread = gaps[-2] - gaps[0]  # one wait made longer by a busy machine does not count
-            ms = f"{min(gaps) * 1000:.0f} to {max(gaps) * 1000:.0f} ms"
+            ms = _("{low:.0f} to {high:.0f} ms", low=min(gaps) * 1000, high=max(gaps) * 1000)
             if not fb.require(
                 spread >= max(0.1 * retry_backoff, 0.015),
                 _(
@@ -557,22 +565,24 @@ def _account(fb: Feedback, outcomes, urls, log, attempts: int, stats: dict) -> N
     for i, (outcome, url) in enumerate(zip(outcomes, urls, strict=True)):
         statuses = _statuses(log, url)
         if len(statuses) > attempts:
-            extra.append(f"?{i} ({len(statuses)} tries)")
+            extra.append(_("?{i} ({tries} tries)", i=i, tries=len(statuses)))
         if isinstance(outcome, BaseException):
             errors[type(outcome).__name__] += 1
             last = statuses[-1] if statuses else None
             if len(statuses) < attempts and not (isinstance(last, int) and last < 500):  # a 5xx or a timeout
-                early.append(f"?{i} after {len(statuses)}")
+                early.append(_("?{i} after {tries}", i=i, tries=len(statuses)))
         elif outcome is None:
             lost.append(f"?{i}")
         elif query_of(outcome) == str(i):
             results += 1
             if statuses.count(200) > 1 or (statuses and statuses[-1] != 200):
-                extra.append(f"?{i} (tried again after a 200)")
+                extra.append(_("?{i} (tried again after a 200)", i=i))
         else:
             got = query_of(outcome)
             wrong.append(
-                f"?{i} returned " + (f"the answer to ?{got}" if got else f"a {type(outcome).__name__}")
+                _("?{i} returned the answer to ?{got}", i=i, got=got)
+                if got
+                else _("?{i} returned a {name}", i=i, name=type(outcome).__name__)
             )
     if lost:
         fb.fail(
@@ -593,7 +603,7 @@ def _account(fb: Feedback, outcomes, urls, log, attempts: int, stats: dict) -> N
             )
         )
     if not lost and not wrong:
-        kinds = ", ".join(f"{name} × {count}" for name, count in errors.most_common()) or "none"
+        kinds = ", ".join(f"{name} × {count}" for name, count in errors.most_common()) or _("none")
         fb.ok(
             _(
                 "all {n} requests ended once: {results} with their own answer, {sum} with a "
@@ -627,9 +637,11 @@ def _account(fb: Feedback, outcomes, urls, log, attempts: int, stats: dict) -> N
         )
     tries = sum(len(_statuses(log, u)) for u in urls)
     seen_503 = sum(_statuses(log, u).count(503) for u in urls)
-    if checks.unmeasured(fb, stats, "requests", "requests and 503s at the server"):
+    if checks.unmeasured(fb, stats, "requests", N_("requests and 503s at the server")):
         stood_in = Counter(urlsplit(u).path for u in urls if not urlsplit(u).path.endswith("/get"))
-        used = ", ".join(f"{count} of {path}" for path, count in sorted(stood_in.items()))
+        used = ", ".join(
+            _("{count} of {path}", count=count, path=path) for path, count in sorted(stood_in.items())
+        )
         fb.note(
             _(
                 "{tries} attempts = {n} first attempts + {value} retries; this server injects no "

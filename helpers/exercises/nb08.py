@@ -16,7 +16,7 @@ import types
 
 from helpers import checks
 from helpers.checks import Feedback, attempt, is_stub
-from helpers.i18n import _
+from helpers.i18n import N_, _
 
 NOTEBOOK = "08"
 
@@ -107,12 +107,14 @@ def _delegated(fn, values):
 def _yield_hint(values, yielded) -> str:
     """The likeliest mistake behind a wrong series of yielded values, as a hint."""
     if yielded == list(values):
-        return "It yields the value just sent: keep the highest so far in a variable, and yield that."
+        return _("It yields the value just sent: keep the highest so far in a variable, and yield that.")
     if None in yielded:
-        return "One yield per pass: `value = yield highest` both hands out the highest and takes the value."
+        return _(
+            "One yield per pass: `value = yield highest` both hands out the highest and takes the value."
+        )
     if max(values) < 0:
-        return "Start from the first value sent, not from 0: 0 is higher than any negative number."
-    return "After each value: highest = max(highest, value); the next pass yields it."
+        return _("Start from the first value sent, not from 0: 0 is higher than any negative number.")
+    return _("After each value: highest = max(highest, value); the next pass yields it.")
 
 
 def running_max(fn) -> Feedback:
@@ -226,10 +228,14 @@ def running_max(fn) -> Feedback:
                     describe=run.describe(),
                 )
             )
-            hints.append("Check for None first: `if value is None: return highest, count`, before comparing.")
+            hints.append(
+                _("Check for None first: `if value is None: return highest, count`, before comparing.")
+            )
         elif end[0] == "yielded" or end[1] is None:
             what = (
-                f"yielded {end[1]!r} instead of ending" if end[0] == "yielded" else "ended, but returned None"
+                _("yielded {value!r} instead of ending", value=end[1])
+                if end[0] == "yielded"
+                else _("ended, but returned None")
             )
             fb.fail(
                 _(
@@ -239,7 +245,7 @@ def running_max(fn) -> Feedback:
                     summary=summary,
                 )
             )
-            hints.append("On None, `return highest, count`: the value travels in StopIteration.value.")
+            hints.append(_("On None, `return highest, count`: the value travels in StopIteration.value."))
         else:
             if not fb.require(
                 isinstance(end[1], tuple | list) and tuple(end[1]) == summary,
@@ -255,7 +261,7 @@ def running_max(fn) -> Feedback:
                 ),
             ):
                 hints.append(
-                    "Return a pair: the highest first, then how many numbers came (None not counted)."
+                    _("Return a pair: the highest first, then how many numbers came (None not counted).")
                 )
     if fb.failures:
         for hint in dict.fromkeys(hints):
@@ -278,7 +284,7 @@ def running_max(fn) -> Feedback:
             )
         )
     else:
-        said = through.describe(5) if not through.ok else f"gave {through.value!r}"
+        said = through.describe(5) if not through.ok else _("gave {value!r}", value=through.value)
         fb.fail(
             _(
                 "`yield from` the undecorated running_max, sent {show} then None: {said}",
@@ -351,10 +357,10 @@ def _drive(fn, coro):
 
 # (what the coroutine does, how to make one, its value; None: it raises ValueError)
 _CASES = (
-    ("never pauses", lambda: _answer(), 42),
-    ("pauses 6 times", lambda: _ticking(_Ticks(5)), "5 ticks later"),
-    ("awaits another coroutine", lambda: _nested(), ["2 ticks later", "3 ticks later"]),
-    ("raises ValueError", lambda: _failing(), None),
+    (N_("never pauses"), lambda: _answer(), 42),
+    (N_("pauses 6 times"), lambda: _ticking(_Ticks(5)), "5 ticks later"),
+    (N_("awaits another coroutine"), lambda: _nested(), ["2 ticks later", "3 ticks later"]),
+    (N_("raises ValueError"), lambda: _failing(), None),
 )
 
 
@@ -373,7 +379,10 @@ def run_by_hand(fn) -> Feedback:
                 "and return the exception's .value; then run this check again.",
             )
         )
+    # what went wrong, for the hints below (flags, not the wording: the feedback may be Korean)
+    left_paused = returned_none = swallowed = False
     for what, make, expected in _CASES:
+        what = _(what)
         run, paused = _drive(fn, make())
         if run.not_implemented:
             return fb.not_started(
@@ -381,7 +390,7 @@ def run_by_hand(fn) -> Feedback:
                     "Replace the `raise NotImplementedError` in run_by_hand with your loop.",
                 )
             )
-        said = f"a coroutine that {what}: run_by_hand"
+        said = _("a coroutine that {what}: run_by_hand", what=what)
         if expected is None and isinstance(run.error, ValueError):
             fb.ok(
                 _(
@@ -390,7 +399,7 @@ def run_by_hand(fn) -> Feedback:
                 )
             )
         elif not run.ok:
-            fb.fail(f"{said} {run.describe(5)}")
+            fb.fail(_("{said} {describe}", said=said, describe=run.describe(5)))
             if not isinstance(run.error, StopIteration | ValueError):
                 if isinstance(run.error, TypeError | AttributeError):
                     fb.hint(
@@ -400,6 +409,7 @@ def run_by_hand(fn) -> Feedback:
                     )
                 return fb.hint(_("Loop: call coro.send(None) until it raises StopIteration."))
         elif paused:
+            left_paused = True
             fb.fail(
                 _(
                     "{said} returned {value!r} while the coroutine was still paused, unfinished",
@@ -408,6 +418,7 @@ def run_by_hand(fn) -> Feedback:
                 )
             )
         elif expected is None:
+            swallowed = True
             fb.fail(
                 _(
                     "{said} returned {value!r}, swallowing the coroutine's ValueError",
@@ -416,6 +427,7 @@ def run_by_hand(fn) -> Feedback:
                 )
             )
         else:
+            returned_none |= run.value is None  # "returned None, not the coroutine's value"
             fb.require(
                 run.value == expected,
                 _(
@@ -437,15 +449,15 @@ def run_by_hand(fn) -> Feedback:
                 "StopIteration is how a coroutine says 'I returned': catch it, it is not an error.",
             )
         )
-    if "still paused" in failures:
+    if left_paused:
         fb.hint(_("Loop: keep calling coro.send(None) until it raises StopIteration."))
-    if "returned None, not" in failures:
+    if returned_none:
         fb.hint(
             _(
                 "Its value travels inside StopIteration: `except StopIteration as stop: return stop.value`.",
             )
         )
-    if "swallowing" in failures:
+    if swallowed:
         fb.hint(
             _(
                 "Catch only StopIteration: any other exception should travel on to run_by_hand's caller.",

@@ -71,7 +71,7 @@ async def predictions(predicted, sequential, concurrent) -> Feedback:
         with contextlib.redirect_stdout(io.StringIO()) as out:
             run = await attempt_async(fn, timeout=60)
         if not run.ok:
-            fb.fail(f"{key}() {run.describe(60)}")
+            fb.fail(_("{key}() {describe}", key=key, describe=run.describe(60)))
             continue
         calls, guess = out.getvalue().count("Compute "), float(values[key])
         fb.note(
@@ -188,7 +188,11 @@ async def compute_blocking(fn) -> Feedback:
         )
     idle = sum(span.duration for span in rec.spans)
     ratio = run.elapsed / one.elapsed
-    took = f"three calls as tasks took {format_seconds(run.elapsed)} = {ratio:.1f} × one call"
+    took = _(
+        "three calls as tasks took {elapsed} = {ratio:.1f} × one call",
+        elapsed=format_seconds(run.elapsed),
+        ratio=ratio,
+    )
     serial = fb.require(
         ratio >= 2,
         _(

@@ -22,7 +22,7 @@ import warnings
 
 from helpers import checks
 from helpers.checks import Feedback, attempt_async, describe_error, is_stub
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.lab import measurable, start_server
 
 NOTEBOOK = "10"
@@ -76,7 +76,7 @@ async def _take(fn, url: str, total: int, per_page: int, take: int | None):
         if not hasattr(gen, "__aiter__"):
             if inspect.iscoroutine(gen):
                 gen.close()  # not run: no "never awaited" warning
-            raise TypeError(f"items(...) returned a {type(gen).__name__}, not an async iterator")
+            raise TypeError(_("items(...) returned a {name}, not an async iterator", name=type(gen).__name__))
         closing = contextlib.aclosing(gen) if hasattr(gen, "aclose") else contextlib.nullcontext(gen)
         async with closing as items:
             async for item in items:
@@ -101,7 +101,7 @@ async def items(fn) -> Feedback:
             )
         )
     if inspect.iscoroutinefunction(fn) or not inspect.isasyncgenfunction(fn):
-        kind = "an async def without yield" if inspect.iscoroutinefunction(fn) else "not an async def"
+        kind = _("an async def without yield") if inspect.iscoroutinefunction(fn) else _("not an async def")
         fb.fail(
             _(
                 "items is {kind}: it should be an async generator (async def with yield)",
@@ -147,7 +147,13 @@ async def items(fn) -> Feedback:
                 "Page k holds the items k * per_page, k * per_page + 1, ... (fewer on the last page).",
             )
         )
-    _judge_requests(fb, counted, sent, expected_pages, f"for {TAKE} items, {PER_PAGE} a page")
+    _judge_requests(
+        fb,
+        counted,
+        sent,
+        expected_pages,
+        _("for {TAKE} items, {PER_PAGE} a page", TAKE=TAKE, PER_PAGE=PER_PAGE),
+    )
     if fb.failures:
         return fb
     await _reset(server)
@@ -174,7 +180,9 @@ async def items(fn) -> Feedback:
             value2=TOTAL - 1,
         ),
     )
-    _judge_requests(fb, counted, sent, _pages_needed(TOTAL, PER_PAGE), f"for all {TOTAL} items")
+    _judge_requests(
+        fb, counted, sent, _pages_needed(TOTAL, PER_PAGE), _("for all {TOTAL} items", TOTAL=TOTAL)
+    )
     return fb
 
 
@@ -185,9 +193,9 @@ def _judge_requests(fb: Feedback, counted, sent: list[str], needed: int, what: s
                 "requests at the server: not measurable on this server (it keeps no counters)",
             )
         )
-        counted, by = len(sent), "the session sent"
+        counted, by = len(sent), _("the session sent")
     else:
-        by = "the server counted"
+        by = _("the server counted")
     if counted == needed:
         fb.ok(
             _(
@@ -297,11 +305,12 @@ async def LabSession(cls) -> Feedback:  # noqa: N802 - named after the class the
 
 
 async def _case(fb: Feedback, cls, server, inside: str, sessions: list) -> bool:
-    what = {
-        "requests": "after a request",
-        "error": "after an exception in the block",
-        "timeout": "after a timeout in the block",
+    what, during = {  # during: the same, as said of a block that failed
+        "requests": (N_("after a request"), N_("with a request")),
+        "error": (N_("after an exception in the block"), N_("with an exception in the block")),
+        "timeout": (N_("after a timeout in the block"), N_("with a timeout in the block")),
     }[inside]
+    what = _(what)
     await _reset(server)
     run = await attempt_async(_use, cls, server, inside, timeout=TIMEOUT)
     if not run.ok:
@@ -320,8 +329,13 @@ async def _case(fb: Feedback, cls, server, inside: str, sessions: list) -> bool:
                 )
             )
         else:
-            block = f"`async with LabSession() as session` {what.replace('after', 'with')}"
-            fb.fail(f"{block} {run.describe(TIMEOUT)}")
+            fb.fail(
+                _(
+                    "`async with LabSession() as session` {during} {describe}",
+                    during=_(during),
+                    describe=run.describe(TIMEOUT),
+                )
+            )
         return False
     session, error = run.value
     sessions.append(session)
@@ -341,7 +355,7 @@ async def _case(fb: Feedback, cls, server, inside: str, sessions: list) -> bool:
         )
         return False
     if inside != "requests":
-        kind = "the exception" if inside == "error" else "the TimeoutError"
+        kind = _("the exception") if inside == "error" else _("the TimeoutError")
         if not fb.require(
             error is not None,
             _("{kind} came out of the block", kind=kind),

@@ -19,7 +19,7 @@ import asyncio
 
 from helpers import checks
 from helpers.checks import Feedback, attempt_async, is_stub
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.timing import format_seconds
 
 NOTEBOOK = "11"
@@ -52,20 +52,30 @@ async def five_events(log):
 # (no eager task factory), the same on Python 3.11 to 3.15; and why.
 LABELS = ("cell", "call_soon", "call_later(0)", "task: start", "task: after sleep(0)")
 TRUE_ORDER = ("cell", "task: start", "call_soon", "call_later(0)", "task: after sleep(0)")
-WHY = {
-    "cell": "the cell's own code runs without a break until it awaits: until then the loop can run "
-    "nothing else, so its line comes first",
-    "task: start": "create_task only schedules the task's first step (with call_soon): it runs on the "
-    "loop's next turn, first in the queue, as create_task came before call_soon",
-    "call_soon": "call_soon queues its callback for the loop's next turn, first in, first out: behind "
-    "the task's first step, which create_task queued before it",
-    "call_later(0)": "call_later(0) sets a timer, it does not queue anything: on its next turn the loop "
-    "moves the due timers to the END of the ready queue, behind the task's start and the call_soon, "
-    "although call_later was called first",
-    "task: after sleep(0)": "await asyncio.sleep(0) gives the loop one turn: the task's next step is "
-    "queued behind everything already waiting, the call_later(0) callback included, so it comes last",
+WHY = {  # shown through _(): the labels stay English, they are what the learner types
+    "cell": N_(
+        "the cell's own code runs without a break until it awaits: until then the loop can run "
+        "nothing else, so its line comes first"
+    ),
+    "task: start": N_(
+        "create_task only schedules the task's first step (with call_soon): it runs on the "
+        "loop's next turn, first in the queue, as create_task came before call_soon"
+    ),
+    "call_soon": N_(
+        "call_soon queues its callback for the loop's next turn, first in, first out: behind "
+        "the task's first step, which create_task queued before it"
+    ),
+    "call_later(0)": N_(
+        "call_later(0) sets a timer, it does not queue anything: on its next turn the loop "
+        "moves the due timers to the END of the ready queue, behind the task's start and the call_soon, "
+        "although call_later was called first"
+    ),
+    "task: after sleep(0)": N_(
+        "await asyncio.sleep(0) gives the loop one turn: the task's next step is "
+        "queued behind everything already waiting, the call_later(0) callback included, so it comes last"
+    ),
 }
-_EAGER = " (a task starts inside create_task only if it is eager, as above)"
+_EAGER = N_(" (a task starts inside create_task only if it is eager, as above)")
 
 
 def _label(value) -> str | None:
@@ -77,7 +87,7 @@ def _label(value) -> str | None:
 
 
 def _nth(i: int) -> str:
-    return ("1st", "2nd", "3rd")[i] if i < 3 else f"{i + 1}th"
+    return _((N_("1st"), N_("2nd"), N_("3rd"))[i]) if i < 3 else _("{n}th", n=i + 1)
 
 
 def _arrows(order) -> str:
@@ -166,7 +176,7 @@ async def scheduling_order(predicted) -> Feedback:
         fb.ok(_("you predicted the true order: {arrows}", arrows=_arrows(truth)))
         if usual:
             for label in truth:
-                fb.note(f'"{label}": {WHY[label]}')
+                fb.note(f'"{label}": {_(WHY[label])}')
         return fb
     fb.fail(
         _(
@@ -180,9 +190,9 @@ async def scheduling_order(predicted) -> Feedback:
         if yours == place:
             fb.ok(_('"{label}" {nth}: right', label=label, nth=_nth(place)))
             continue
-        why = f": {WHY[label]}" if usual else ""
+        why = f": {_(WHY[label])}" if usual else ""
         if usual and label == "task: start" and yours < named.index("cell"):
-            why += _EAGER
+            why += _(_EAGER)
         fb.fail(
             _(
                 '"{label}": you put it {nth}, it came {nth2}{why}',
@@ -310,8 +320,13 @@ async def my_sleep(fn, *, seconds: float = 0.1, many: int = 20) -> Feedback:
             ),
             _(
                 "cancelled mid-sleep: {value}{value2}",
-                value="it did not end cancelled" if not task.cancelled() else "",
-                value2=f"the loop reported {errors[0].get('message', errors[0])!r:.80}" if errors else "",
+                value=_("it did not end cancelled") if not task.cancelled() else "",
+                value2=_(
+                    "the loop reported {message!r:.80}",
+                    message=errors[0].get("message", errors[0]),
+                )
+                if errors
+                else "",
             ),
         )
         if errors:

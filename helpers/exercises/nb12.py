@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 
 from helpers import checks
 from helpers.checks import Feedback, attempt, check_peak, check_time, describe_error, is_stub, unmeasured
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.lab import ENV_BASE_URL, current_server, start_server
 from helpers.timing import format_seconds
 
@@ -105,8 +105,8 @@ class _Run:
 
     def describe(self, timeout: float) -> str:
         if self.overdue:
-            return f"did not finish within {timeout:g} s"
-        return "raised " + describe_error(self.error)
+            return _("did not finish within {timeout:g} s", timeout=timeout)
+        return _("raised {error}", error=describe_error(self.error))
 
 
 def _run_tiny(event_loop, tasks, timeout: float) -> _Run:
@@ -160,7 +160,7 @@ def _make_tasks(fb: Feedback, fn, name: str, calls: list[tuple]):
         if made.not_implemented:
             return NotImplemented
         if not made.ok:
-            fb.fail(f"{shown} {made.describe()}")
+            fb.fail(_("{shown} {describe}", shown=shown, describe=made.describe()))
         else:
             fb.fail(
                 _(
@@ -180,10 +180,18 @@ def _statuses_ok(fb: Feedback, statuses: dict, n: int, what: str) -> bool:
         return fb.require(False, "", _("statuses is a {name}, not a dict", name=type(statuses).__name__))
     odd = next(((q, s) for q, s in statuses.items() if not isinstance(s, int)), None)
     if odd is not None:
-        shown = "a generator" if inspect.isgenerator(odd[1]) else repr(odd[1])[:40]
-        detail = f"statuses[{odd[0]!r}] is {shown}, not a status code such as 200"
         if inspect.isgenerator(odd[1]):
-            detail += ": `yield from fetch(query)` runs the request; fetch(query) alone only creates it"
+            detail = _(
+                "statuses[{query!r}] is a generator, not a status code such as 200: `yield from "
+                "fetch(query)` runs the request; fetch(query) alone only creates it",
+                query=odd[0],
+            )
+        else:
+            detail = _(
+                "statuses[{query!r}] is {shown}, not a status code such as 200",
+                query=odd[0],
+                shown=repr(odd[1])[:40],
+            )
         return fb.require(False, "", detail)
     missing = [q for q in range(n) if q not in statuses]
     if missing:
@@ -358,8 +366,13 @@ def ticker(fn, EventLoop, *, n: int = 10, ms: int = 20, requests: int = 20) -> F
             requests=requests,
         ),
     )
-    _statuses_ok(fb, {i: p.value for i, p in enumerate(fetches)}, requests, f"the {requests} requests")
-    if not unmeasured(fb, stats, "peak_in_flight", "requests in flight"):
+    _statuses_ok(
+        fb,
+        {i: p.value for i, p in enumerate(fetches)},
+        requests,
+        _("the {requests} requests", requests=requests),
+    )
+    if not unmeasured(fb, stats, "peak_in_flight", N_("requests in flight")):
         fb.note(
             _(
                 "the server saw {peak_in_flight} requests in flight at once",
@@ -435,7 +448,7 @@ def workers(fn, EventLoop, *, n: int = 100, limit: int = 10, predicted=None) -> 
             )
         return fb
     hints = []
-    complete = _statuses_ok(fb, statuses, n, f"{n} queries")
+    complete = _statuses_ok(fb, statuses, n, _("{n} queries", n=n))
     if queries:
         complete = fb.require(
             False,
@@ -445,8 +458,8 @@ def workers(fn, EventLoop, *, n: int = 100, limit: int = 10, predicted=None) -> 
                 n_queries=len(queries),
             ),
         )
-        hints.append("Each worker loops `while queries:`, taking one query at a time with popleft().")
-    if unmeasured(fb, stats, "requests", "requests counted at the server (each query once)"):
+        hints.append(_("Each worker loops `while queries:`, taking one query at a time with popleft()."))
+    if unmeasured(fb, stats, "requests", N_("requests counted at the server (each query once)")):
         pass  # the deque above shows whether every query was taken out once
     elif stats["requests"] > n:
         complete = fb.require(
@@ -459,7 +472,7 @@ def workers(fn, EventLoop, *, n: int = 100, limit: int = 10, predicted=None) -> 
             ),
         )
         hints.append(
-            "Take each query out of the deque (popleft) before fetching it: no other worker gets it."
+            _("Take each query out of the deque (popleft) before fetching it: no other worker gets it.")
         )
     elif complete:
         fb.ok(
@@ -471,7 +484,7 @@ def workers(fn, EventLoop, *, n: int = 100, limit: int = 10, predicted=None) -> 
     if stats["requests"] or not server.has_stats:
         check_peak(fb, stats, limit, exactly=True)
     if complete:
-        what = f"{rounds} round trips"
+        what = _("{rounds} round trips", rounds=rounds)
         check_time(fb, run.elapsed, ideal, factor=2, what=what, stall=stats)
     if complete and predicted is None:
         fb.note(
@@ -499,7 +512,7 @@ def workers(fn, EventLoop, *, n: int = 100, limit: int = 10, predicted=None) -> 
                 "you predicted {predicted}; it took {elapsed}: right{value}",
                 predicted=format_seconds(predicted),
                 elapsed=format_seconds(run.elapsed),
-                value=" (a new connection per request costs more than one warm round trip here)"
+                value=_(" (a new connection per request costs more than one warm round trip here)")
                 if modelled
                 else "",
             ),
@@ -512,7 +525,12 @@ def workers(fn, EventLoop, *, n: int = 100, limit: int = 10, predicted=None) -> 
             ),
         )
         hints.append(
-            f"{limit} requests at a time, one round trip each: {n} requests take {rounds} round trips."
+            _(
+                "{limit} requests at a time, one round trip each: {n} requests take {rounds} round trips.",
+                limit=limit,
+                n=n,
+                rounds=rounds,
+            )
         )
     for hint in hints:
         fb.hint(hint)
@@ -549,7 +567,7 @@ def fetch_async(fn, EventLoop, *, n: int = 100) -> Feedback:  # noqa: N803
             )
         )
     if not inspect.iscoroutinefunction(fn):
-        kind = "a generator function" if inspect.isgeneratorfunction(fn) else type(fn).__name__
+        kind = _("a generator function") if inspect.isgeneratorfunction(fn) else type(fn).__name__
         fb.fail(_("fetch_async is not an async def (it is {kind})", kind=kind))
         return fb.hint(
             _(
@@ -592,7 +610,7 @@ def fetch_async(fn, EventLoop, *, n: int = 100) -> Feedback:  # noqa: N803
             )
         return fb
     statuses = {i: probe.value for i, probe in enumerate(run.probes)}
-    _statuses_ok(fb, statuses, n, f"{n} requests")
+    _statuses_ok(fb, statuses, n, _("{n} requests", n=n))
     lazy = sum(probe.traps == 0 for probe in run.probes)
     fb.require(
         not lazy,
@@ -604,7 +622,7 @@ def fetch_async(fn, EventLoop, *, n: int = 100) -> Feedback:  # noqa: N803
         ),
     )
     peak = stats["peak_in_flight"]
-    together = unmeasured(fb, stats, "peak_in_flight", "requests in flight") or fb.require(
+    together = unmeasured(fb, stats, "peak_in_flight", N_("requests in flight")) or fb.require(
         peak > n // 2,
         _(
             "the server saw {peak} of the {n} requests in flight at once: one thread, all waiting together",
@@ -618,7 +636,7 @@ def fetch_async(fn, EventLoop, *, n: int = 100) -> Feedback:  # noqa: N803
         ),
     )
     # new sockets: one round trip on a new connection (the same as a warm one on the lab server)
-    check_time(fb, run.elapsed, server.cold_latency, factor=2.5, what="one round trip", stall=stats)
+    check_time(fb, run.elapsed, server.cold_latency, factor=2.5, what=N_("one round trip"), stall=stats)
     if lazy or not together:
         fb.hint(
             _(

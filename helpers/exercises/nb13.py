@@ -118,8 +118,17 @@ async def _fetch_with_deadline(fb: Feedback, fn, latency: float) -> Feedback:
     outcomes = run.value
     _judge_outcomes(fb, outcomes[:FAST], outcomes[FAST:], seconds)
     room = max(0.5, seconds)
-    took = f"the batch took {format_seconds(run.elapsed)} = {run.elapsed / seconds:.2f} × the deadline"
-    allowed = f"{took} ({seconds:.3g} s; allowed: the deadline + {room:.3g} s)"
+    took = _(
+        "the batch took {elapsed} = {ratio:.2f} × the deadline",
+        elapsed=format_seconds(run.elapsed),
+        ratio=run.elapsed / seconds,
+    )
+    allowed = _(
+        "{took} ({seconds:.3g} s; allowed: the deadline + {room:.3g} s)",
+        took=took,
+        seconds=seconds,
+        room=room,
+    )
     if run.elapsed > seconds + room and starved(stats):
         not_judged(fb, allowed, stats)
     elif not fb.require(
@@ -312,7 +321,7 @@ async def _worker(fb: Feedback, fn, latency: float) -> Feedback:
             "on_cancel was called {n_calls} times{value}; expected once, with 2 "
             "(len(results) when it was cancelled)",
             n_calls=len(calls),
-            value=f" with {calls}" if calls else "",
+            value=_(" with {calls}", calls=calls) if calls else "",
         ),
     )
     if calls != [2]:
@@ -324,7 +333,7 @@ async def _worker(fb: Feedback, fn, latency: float) -> Feedback:
     await _stop_leftovers()
     del task
     _collect()
-    _judge_closed(fb, unclosed, "when cancelled")
+    _judge_closed(fb, unclosed, _("when cancelled"))
     # an uncancelled run: it returns, and on_cancel is not its business
     results, calls = [], []
     run = await attempt_async(fn, [f"{base}/get?{i}" for i in range(3)], results, calls.append, timeout=10)
@@ -356,7 +365,7 @@ async def _worker(fb: Feedback, fn, latency: float) -> Feedback:
                 n_results=len(results),
             ),
         )
-    _judge_closed(fb, unclosed, "when it finished")
+    _judge_closed(fb, unclosed, _("when it finished"))
     return fb
 
 

@@ -31,7 +31,7 @@ from helpers.checks import (
     starved,
     unmeasured,
 )
-from helpers.i18n import _
+from helpers.i18n import N_, _
 
 NOTEBOOK = "14"
 
@@ -82,7 +82,7 @@ def _why(result: Attempt, timeout: float | None = None) -> str:
     while isinstance(error, BaseExceptionGroup) and error.exceptions:
         error = error.exceptions[0]
     if error is not None and error is not result.error:
-        return "raised " + describe_error(error)
+        return _("raised {error}", error=describe_error(error))
     return result.describe(timeout)
 
 
@@ -169,7 +169,7 @@ async def polite_download(fn, log: list, *, n: int = 10) -> Feedback:
                 n=n,
             )
         )
-    unmeasured(fb, stats, "requests", "requests counted at the server") or fb.require(
+    unmeasured(fb, stats, "requests", N_("requests counted at the server")) or fb.require(
         stats["requests"] == n,
         _("the lab server answered {n} requests", n=n),
         _(
@@ -184,8 +184,13 @@ async def polite_download(fn, log: list, *, n: int = 10) -> Feedback:
         # A throttled kernel misses heartbeats too: its lab server, beside it, waited as long for a CPU.
         not_judged(
             fb,
-            f"the loop was held for {_ms(held)} at a stretch, {_ms(beat.long)} in all (a blocking "
-            f"log_status would hold it about {_ms(n * LOG_SECONDS)} in all)",
+            _(
+                "the loop was held for {ms} at a stretch, {ms2} in all (a blocking "
+                "log_status would hold it about {ms3} in all)",
+                ms=_ms(held),
+                ms2=_ms(beat.long),
+                ms3=_ms(n * LOG_SECONDS),
+            ),
             stall,
         )
     elif not fb.require(
@@ -214,7 +219,7 @@ async def polite_download(fn, log: list, *, n: int = 10) -> Feedback:
         result.elapsed,
         server.cold_latency + LOG_SECONDS,  # a new session: its connections' set-up counts too
         factor=2.5,
-        what="one round trip plus one log write",
+        what=N_("one round trip plus one log write"),
         stall=stats,
     )
     return fb
@@ -251,7 +256,10 @@ class _CountedWork:
         with self._lock:
             if isinstance(k, int) and self.total + k > 1.5 * self.n:
                 raise _TooMuchWork(
-                    f"the check stopped it: work() was asked for more than 1.5 × n = {self.n:,} iterations"
+                    _(
+                        "the check stopped it: work() was asked for more than 1.5 × n = {n:,} iterations",
+                        n=self.n,
+                    )
                 )
             self.calls += 1
             self.total += k if isinstance(k, int) else 0
