@@ -42,6 +42,7 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from helpers.i18n import _
 from helpers.platforms import raise_open_file_limit
 from helpers.server import LabConfig, check_token
 
@@ -279,12 +280,16 @@ def _token() -> str:
 
 def foreign_note(stats: Mapping) -> str:
     """The line that says another user's processes talked to this lab server (from its ``stats``)."""
-    users = ", ".join(stats["foreign_users"]) or "another user"
-    requests = stats["foreign_requests"]
-    return (
-        f"Another user's processes ({users}) sent {requests} request{'s' * (requests != 1)} on "
-        f"{stats['foreign_connections']} connection{'s' * (stats['foreign_connections'] != 1)} to this lab "
-        "server since the last reset; they are not in these counters."
+    users = ", ".join(stats["foreign_users"]) or _("another user")
+    requests, connections = stats["foreign_requests"], stats["foreign_connections"]
+    return _(
+        "Another user's processes ({users}) sent {requests} request{s} on {connections} connection{s2} "
+        "to this lab server since the last reset; they are not in these counters.",
+        users=users,
+        requests=requests,
+        s="s" * (requests != 1),
+        connections=connections,
+        s2="s" * (connections != 1),
     )
 
 
@@ -311,9 +316,11 @@ class NoCounters(Mapping):
 
 def no_counters_note(url: str) -> str:
     """The one sentence a cell shows where the lab's counters are missing."""
-    return (
-        f"{url} keeps no counters, so requests, peak_in_flight and connections read n/a here; "
-        f"the lab server counts them (unset {ENV_BASE_URL} to use it)."
+    return _(
+        "{url} keeps no counters, so requests, peak_in_flight and connections read n/a here; "
+        "the lab server counts them (unset {variable} to use it).",
+        url=url,
+        variable=ENV_BASE_URL,
     )
 
 
@@ -428,7 +435,7 @@ class RemoteServer:
     def __init__(self, url: str, *, samples: int = 5, timeout: float = 15.0) -> None:
         self.url = check_base_url(url)
         first, self.round_trips = _round_trips(self.url, samples, timeout)
-        colds = [first] + [_round_trips(self.url, 0, timeout)[0] for _ in range(2)]
+        colds = [first] + [_round_trips(self.url, 0, timeout)[0] for _unused in range(2)]
         self.latency = statistics.median(self.round_trips)
         self.cold_latency = max(self.latency, statistics.median(colds))
 
@@ -474,8 +481,14 @@ def _remote(value: str, knobs: dict) -> RemoteServer:
     if asked and asked != _last_knobs and _once_per_cell("knobs"):
         settings = ", ".join(f"{k}={v!r}" for k, v in asked.items())
         print(
-            f"{ENV_BASE_URL} is set: {settings} has no effect on {url}; its measured round trip, "
-            f"{server.latency * 1000:.1f} ms, is the limit here."
+            _(
+                "{variable} is set: {settings} has no effect on {url}; its measured round trip, "
+                "{ms:.1f} ms, is the limit here.",
+                variable=ENV_BASE_URL,
+                settings=settings,
+                url=url,
+                ms=server.latency * 1000,
+            )
         )
     _last_knobs = asked
     return server

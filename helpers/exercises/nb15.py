@@ -27,7 +27,7 @@ from itertools import pairwise
 
 from helpers import checks
 from helpers.checks import Attempt, Feedback, check_answers, check_time, describe_error, is_stub
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.lab import measurable, start_server
 from helpers.loops import captured_log
 from helpers.timing import format_seconds
@@ -170,18 +170,34 @@ async def produce(fn, *, n: int = ITEMS, spacing: float = SPACING, beat: float =
     elif sorted(items) == list(range(n)):
         fb.fail(_("all {n} items arrived, but out of order: {items}", n=n, items=items))
     else:
-        missing = sorted(set(range(n)) - set(items))
-        fb.fail(
-            _(
-                "{n_items} items arrived for the {n} that left `items`{value}{value2}",
+        missing = sorted(set(range(n)) - set(items))[:5]
+        doubled = sorted({i for i in items if items.count(i) > 1})[:5]
+        if missing and doubled:
+            said = _(
+                "{n_items} items arrived for the {n} that left `items` (missing: {missing}); "
+                "doubled: {doubled}",
                 n_items=len(items),
                 n=n,
-                value=f" (missing: {missing[:5]})" if missing else "",
-                value2=f"; doubled: {sorted({i for i in items if items.count(i) > 1})[:5]}"
-                if len(set(items)) < len(items)
-                else "",
+                missing=missing,
+                doubled=doubled,
             )
-        )
+        elif missing:
+            said = _(
+                "{n_items} items arrived for the {n} that left `items` (missing: {missing})",
+                n_items=len(items),
+                n=n,
+                missing=missing,
+            )
+        elif doubled:
+            said = _(
+                "{n_items} items arrived for the {n} that left `items`; doubled: {doubled}",
+                n_items=len(items),
+                n=n,
+                doubled=doubled,
+            )
+        else:
+            said = _("{n_items} items arrived for the {n} that left `items`", n_items=len(items), n=n)
+        fb.fail(said)
     delays = [got - found["sent"][item] for item, got in found["got"] if item in found["sent"]]
     if delays:
         slowest = max(delays)
@@ -218,7 +234,9 @@ async def produce(fn, *, n: int = ITEMS, spacing: float = SPACING, beat: float =
             )
         )
     elif found["got"] or found["sent"]:
-        last = max([t for _, t in found["got"]] + [found.get("returned", 0.0)] + list(found["sent"].values()))
+        last = max(
+            [t for _unused, t in found["got"]] + [found.get("returned", 0.0)] + list(found["sent"].values())
+        )
         late = how[1] - min(last, found.get("returned", last))
         fb.require(
             late <= PROMPT,
@@ -347,7 +365,7 @@ async def fetch_all(fn, *, n: int = URLS, latency: float = LATENCY, within: floa
     _concurrency(fb, stats, run.elapsed, n, server.latency)
     ideal = server.cold_latency
     factor = round(max(3.0, 1 + 0.5 / ideal), 1)
-    check_time(fb, run.elapsed, ideal, factor=factor, what="one round trip", stall=stats)
+    check_time(fb, run.elapsed, ideal, factor=factor, what=N_("one round trip"), stall=stats)
     if left:
         fb.fail(
             _(
@@ -361,8 +379,10 @@ async def fetch_all(fn, *, n: int = URLS, latency: float = LATENCY, within: floa
             _(
                 "no thread left running afterwards (it started {n_started}: {value})",
                 n_started=len(started),
-                value=", ".join(started) or "none",
+                value=", ".join(started),
             )
+            if started
+            else _("no thread left running afterwards (it started 0: none)")
         )
     said = [r.getMessage() for r in records] + [str(w.message) for w in warned]
     unclosed = [text.splitlines()[0] for text in said if "Unclosed" in text]
@@ -385,7 +405,7 @@ async def fetch_all(fn, *, n: int = URLS, latency: float = LATENCY, within: floa
 
 def _concurrency(fb: Feedback, stats, elapsed: float, n: int, latency: float) -> None:
     """All ``n`` in flight at once: by the server's peak, or (no counters) by the time."""
-    hint = (
+    hint = _(
         "Submit every coroutine first (a list of futures), then call .result() on each: a .result() right "
         "after each submit waits for one answer before the next request is even sent."
     )
@@ -589,9 +609,15 @@ async def run_in_a_thread(fn, *, beat: float = BEAT) -> Feedback:
     if failing.get("timed_out"):
         fb.fail(
             _(
-                "when the job raised, await run_in_a_thread(...) never finished (waited {limit}){value}",
+                "when the job raised, await run_in_a_thread(...) never finished (waited {limit}): "
+                "its thread died of {error}",
                 limit=format_seconds(limit),
-                value=f": its thread died of {type(died[0]).__name__}" if died else "",
+                error=type(died[0]).__name__,
+            )
+            if died
+            else _(
+                "when the job raised, await run_in_a_thread(...) never finished (waited {limit})",
+                limit=format_seconds(limit),
             )
         )
         fb.hint(
@@ -604,9 +630,15 @@ async def run_in_a_thread(fn, *, beat: float = BEAT) -> Feedback:
         got = failing.get("error")
         fb.fail(
             _(
-                "when the job raised JobFailed, await run_in_a_thread(...) {value}: the job's "
+                "when the job raised JobFailed, await run_in_a_thread(...) raised {error}: the job's "
                 "own exception should reach the awaiting task",
-                value=f"raised {describe_error(got)}" if got else f"returned {failing.get('value')!r:.40}",
+                error=describe_error(got),
+            )
+            if got
+            else _(
+                "when the job raised JobFailed, await run_in_a_thread(...) returned {value!r:.40}: "
+                "the job's own exception should reach the awaiting task",
+                value=failing.get("value"),
             )
         )
     else:

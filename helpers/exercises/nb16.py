@@ -38,7 +38,7 @@ from helpers.checks import (
     is_stub,
     unmeasured,
 )
-from helpers.i18n import _
+from helpers.i18n import N_, _
 from helpers.platforms import open_file_limit
 
 NOTEBOOK = "16"
@@ -125,7 +125,7 @@ def _root_error(error: BaseException | None) -> BaseException | None:
 def _why(result: Attempt, timeout: float | None = None) -> str:
     error = _root_error(result.error)
     if error is not None and error is not result.error:
-        return "raised " + describe_error(error)
+        return _("raised {error}", error=describe_error(error))
     return result.describe(timeout)
 
 
@@ -185,7 +185,7 @@ def pool_of_20(fn, *, n: int = 100, workers: int = 20) -> Feedback:
         )
     rounds = math.ceil(n / workers)
     # requests.get opens a connection per request: on a far server that costs more than a round trip
-    ideal, what = rounds * server.cold_latency, f"{rounds} round trips"
+    ideal, what = rounds * server.cold_latency, _("{rounds} round trips", rounds=rounds)
     check_time(fb, result.elapsed, ideal, factor=2.5, what=what, stall=stats)
     return fb
 
@@ -249,7 +249,7 @@ async def aiohttp_500(fn, *, n: int = 1000, limit: int = 500) -> Feedback:
             )
         )
     peak = stats["peak_in_flight"]
-    if unmeasured(fb, stats, "peak_in_flight", "requests in flight at the server"):
+    if unmeasured(fb, stats, "peak_in_flight", N_("requests in flight at the server")):
         # each request in flight holds one connection: count them at this end instead
         peak = seen.peak
         fb.note(
@@ -552,7 +552,7 @@ class _CheckLoop(asyncio.SelectorEventLoop):
 def _loop_factories() -> list[tuple[str, object, type | None]]:
     """(name, loop_factory, the class its loops are): None's is asyncio's default, whatever it is."""
     factories: list[tuple[str, object, type | None]] = [
-        ("asyncio's default loop (loop_factory=None)", None, None)
+        (_("asyncio's default loop (loop_factory=None)"), None, None)
     ]
     try:
         import uvloop
@@ -560,7 +560,7 @@ def _loop_factories() -> list[tuple[str, object, type | None]]:
         pass
     else:
         factories.append(("uvloop.new_event_loop", uvloop.new_event_loop, uvloop.Loop))
-    factories.append(("a loop class of the check's own", _CheckLoop, _CheckLoop))
+    factories.append((_("a loop class of the check's own"), _CheckLoop, _CheckLoop))
     return factories
 
 
@@ -638,9 +638,9 @@ def run_on_loop(fn, *, n: int = 20) -> Feedback:
         if not check_answers(fb, run.value, [str(i) for i in range(n)]):
             return fb.hint(_("Return main(urls)'s value, as it is: the answers, in order."))
         loop = seen.get("loop")
-        kind = type(loop).__name__ if loop is not None else "no loop (main never ran)"
+        kind = type(loop).__name__ if loop is not None else "no loop (main never ran)"  # said apart below
         if kind_of_loop is None:  # asyncio's default: not one of the others
-            others = tuple(k for _, _, k in _loop_factories() if k is not None)
+            others = tuple(k for _name, _factory, k in _loop_factories() if k is not None)
             right = loop is not None and not isinstance(loop, others)
         else:
             right = isinstance(loop, kind_of_loop)
@@ -651,7 +651,9 @@ def run_on_loop(fn, *, n: int = 20) -> Feedback:
                 "with {name}: main ran on a {kind}, not the factory's",
                 name=name,
                 kind=kind,
-            ),
+            )
+            if loop is not None
+            else _("with {name}: main ran on a no loop (main never ran), not the factory's", name=name),
         ):
             return fb.hint(_("Pass the factory on: asyncio.Runner(loop_factory=loop_factory)."))
         fb.require(
