@@ -114,3 +114,15 @@ def test_readme_links_point_at_files_that_exist():
     assert not missing, f"README links to missing files: {missing}"
     listed = {p.name for p in PATHS}
     assert listed <= {t.rsplit("/", 1)[-1] for t in local}, "the README's course table lists every notebook"
+    assert "README.ko.md" in local, "the README links the Korean one"
+
+
+def test_korean_readme_links_point_at_files_that_exist():
+    text = (ROOT / "README.ko.md").read_text(encoding="utf-8")
+    local = [t for t in re.findall(r"\]\(([^)\s#]+)", text) if not t.startswith(("http://", "https://"))]
+    missing = [t for t in local if not (ROOT / t).exists()]
+    assert not missing, f"README.ko.md links to missing files: {missing}"
+    assert "README.md" in local, "the Korean README links the English one"
+    assert {f"notebooks/ko/{p.name}" for p in PATHS} <= set(local), (
+        "its course map lists every Korean notebook"
+    )

@@ -329,7 +329,12 @@ def edition(language: str = "ko", only: list[str] | None = None) -> dict[Path, t
         else:
             entries.append(nav.read_entry(folder / path.name if (folder / path.name).exists() else path))
     for path, (catalog, nb) in built.items():
-        built[path] = (catalog, nav.updated(nb, entries, paths.index(path), language=language))
+        ids = [cell.id for cell in nb.cells]  # the English notebook's, kept
+        nb = nav.updated(nb, entries, paths.index(path), language=language)
+        if len(nb.cells) == len(ids):
+            for cell, cell_id in zip(nb.cells, ids, strict=True):
+                cell.id = cell_id
+        built[path] = (catalog, nb)
     return built
 
 
