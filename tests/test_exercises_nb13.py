@@ -176,3 +176,12 @@ def test_worker_remote_verdicts(remote):
     assert fb.status == "passed", fb
     fb = asyncio.run(check.worker(swallows))
     assert any("swallowed" in f for f in fb.failures), fb
+
+
+def test_waiting_in_full_fails_even_on_a_busy_machine(monkeypatch):
+    """A busy machine makes a time claim "not judged", but waiting out the slow requests' whole
+    delay is no busy machine's doing: it still fails (this ran 'passed' with three suites at once)."""
+    monkeypatch.setattr(check, "starved", lambda stats: True)
+    fb = asyncio.run(check.fetch_with_deadline(waits_in_full))
+    assert fb.status == "failed", fb
+    assert any("were not cut off at `seconds`" in f for f in fb.failures), fb
