@@ -312,8 +312,9 @@ def test_korean_deck_shows_hangul_and_no_slide_scrolls(path, built, offline):
     page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=15_000)
     assert page.evaluate("document.documentElement.lang") == "ko"
     hangul = re.compile("[\uac00-\ud7a3]")
-    title = page.locator(".reveal .slides section.present :is(h1, p)").filter(has_text=hangul).first
-    title.wait_for(state="visible")  # the title, or its one-line promise (04's title is "04 · aiohttp")
+    found = page.locator(".reveal .slides section.present :is(h1, p)").filter(has_text=hangul).first
+    found.wait_for(state="visible")  # the title, or its one-line promise (04's title is "04 · aiohttp")
+    title = found.element_handle()  # this element, whatever its text becomes below
     title.evaluate("el => { el.textContent = el.textContent; }")  # text only, as below
     drawn = title.screenshot()
     title.evaluate(_TOFU)
