@@ -230,14 +230,29 @@ def updated_catalog(path: Path, language: str = "ko") -> Catalog:
     Unchanged messages keep their translation; changed ones become fuzzy (old translation,
     previous English kept); new ones are untranslated; those no longer in the notebook go.
     """
-    where = catalog_path(path, language)
+    return _updated(catalog_path(path, language), template(path), language)
+
+
+def _updated(where: Path, fresh: Catalog, language: str) -> Catalog:
+    """The catalog at ``where`` (or a new one) updated to the messages of ``fresh``, obsolete ones gone."""
     catalog = read_catalog(where) if where.exists() else _new_catalog(language)
-    catalog.update(
-        template(path), no_fuzzy_matching=False, update_header_comment=False, update_creation_date=False
-    )
+    catalog.update(fresh, no_fuzzy_matching=False, update_header_comment=False, update_creation_date=False)
     for key in list(catalog.obsolete):
         del catalog.obsolete[key]
     return catalog
+
+
+def _short(text: str) -> str:
+    """A message on one line, cut at 70 characters: enough to find it in its catalog."""
+    text = " ".join(text.split())
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def _write_if_changed(target: Path, data: bytes, changed: list[Path]) -> None:
+    if not target.exists() or target.read_bytes() != data:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        changed.append(target)
 
 
 def po_text(catalog: Catalog) -> bytes:
@@ -442,17 +457,8 @@ def helper_catalog_path(domain: str, language: str = "ko") -> Path:
 
 
 def updated_helper_catalog(domain: str, language: str = "ko") -> Catalog:
-    where = helper_catalog_path(domain, language)
-    catalog = read_catalog(where) if where.exists() else _new_catalog(language)
-    catalog.update(
-        helper_template(domain),
-        no_fuzzy_matching=False,
-        update_header_comment=False,
-        update_creation_date=False,
-    )
-    for key in list(catalog.obsolete):
-        del catalog.obsolete[key]
-    return catalog
+    """The helpers' catalog ``domain`` brought up to date with their code, in memory."""
+    return _updated(helper_catalog_path(domain, language), helper_template(domain), language)
 
 
 def _fields(text: str):
@@ -473,8 +479,7 @@ def helper_problems(language: str = "ko", only: list[str] | None = None) -> list
         for message in catalog:
             if not message.id:
                 continue
-            english = " ".join(message.id.split())
-            english = english if len(english) <= 70 else english[:67] + "..."
+            english = _short(message.id)
             lines = ", ".join(f"{f}:{n}" for f, n in message.locations)
             if not message.string or message.fuzzy:
                 state = "fuzzy (the English changed)" if message.fuzzy else "untranslated"
@@ -495,12 +500,8 @@ def write_helper_catalogs(language: str = "ko", only: list[str] | None = None) -
     for domain in helper_domains():
         if only and domain not in only and domain.removeprefix("nb") not in only:
             continue
-        target = helper_catalog_path(domain, language)
         data = po_text(updated_helper_catalog(domain, language))
-        if not target.exists() or target.read_bytes() != data:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            changed.append(target)
+        _write_if_changed(helper_catalog_path(domain, language), data, changed)
     return changed
 
 
@@ -522,8 +523,7 @@ def problems(language: str = "ko", only: list[str] | None = None) -> list[str]:
             state = "fuzzy (the English changed)" if message.fuzzy else "untranslated"
             state = "; ".join(wrong) if wrong else state
             cells = ", ".join(loc.split("#", 1)[1] for loc, _ in message.locations)
-            english = " ".join(message.id.split())
-            english = english if len(english) <= 70 else english[:67] + "..."
+            english = _short(message.id)
             found.append(f"{path.name}, cell {cells}: {state} in {where}: {english!r}")
         target = NOTEBOOKS / language / path.name
         if not target.exists():
@@ -557,14 +557,8 @@ def write(language: str = "ko", only: list[str] | None = None) -> list[Path]:
     changed = []
     (NOTEBOOKS / language).mkdir(exist_ok=True)
     for path, (catalog, nb) in edition(language, only).items():
-        for target, data in (
-            (catalog_path(path, language), po_text(catalog)),
-            (NOTEBOOKS / language / path.name, _notebook_text(nb).encode()),
-        ):
-            if not target.exists() or target.read_bytes() != data:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                changed.append(target)
+        _write_if_changed(catalog_path(path, language), po_text(catalog), changed)
+        _write_if_changed(NOTEBOOKS / language / path.name, _notebook_text(nb).encode(), changed)
     return changed
 
 
