@@ -166,6 +166,25 @@ def test_in_chunks_rejects_chunks_without_a_turn_for_the_loop():
     assert "the loop's longest stall was" in _failures(asyncio.run(check.in_chunks(no_yield)))
 
 
+async def yields_every_eighth(work, n, chunks=20):  # the loop gets a turn after 8 chunks: 0.4 of the stall
+    for i in range(chunks):
+        work(n // chunks)
+        if i % 8 == 7:
+            await asyncio.sleep(0)
+
+
+def test_in_chunks_judges_a_stall_only_when_the_loop_could_compute(monkeypatch):
+    """A stall in between (a turn only every 8 chunks) fails; on a machine so busy that the loop's
+    thread waited for a CPU most of the run, the same stall is "not judged" (as a correct solution's
+    stall was, under three suites at once)."""
+    fb = asyncio.run(check.in_chunks(yields_every_eighth))
+    if "not judged: this machine was busy" not in fb.text:  # this machine may be busy right now
+        assert "only" in _failures(fb) and "shorter than with the work" in _failures(fb), fb
+    monkeypatch.setattr(time, "thread_time", lambda: 0.0)  # the loop's thread never got a CPU
+    fb = asyncio.run(check.in_chunks(yields_every_eighth))
+    assert fb.status == "passed" and "not judged: this machine was busy" in fb.text, fb
+
+
 def test_in_chunks_rejects_the_whole_work_in_every_chunk():
     async def whole_each_time(work, n, chunks=20):
         for _ in range(chunks):

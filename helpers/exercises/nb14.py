@@ -94,6 +94,9 @@ def _shown(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+BUSY = 0.8  # in_chunks: below this share of the run spent computing, the thread waited for a CPU
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
@@ -294,8 +297,12 @@ async def in_chunks(fn, *, chunks: int = 20) -> Feedback:
         crunch(n)  # the reference: the work in one piece, in the loop
         whole_time = time.perf_counter() - start
     work = _CountedWork(n)
+    cpu = time.thread_time()  # the loop's thread: the work and the heartbeat both run on it
     async with _heartbeat() as chunked:
         result = await attempt_async(fn, work, n, chunks, timeout=10)
+    # On an idle machine the thread computes nearly all the time the run takes; on a crowded one
+    # (other processes on every core) it waits for a CPU too, and any gap can grow by that wait.
+    running = (time.thread_time() - cpu) / result.elapsed if result.elapsed > 0 else 1.0
     if result.not_implemented:
         return fb.not_started(
             _(
@@ -384,6 +391,19 @@ async def in_chunks(fn, *, chunks: int = 20) -> Feedback:
             _(
                 "`await asyncio.sleep(0)` after each chunk gives the loop a turn (and don't "
                 "forget the `await`).",
+            )
+        )
+    elif running < BUSY:
+        fb.note(
+            _(
+                "the loop's longest stall was {ms}, only {ratio:.1f}× shorter than with the work in "
+                "one piece ({ms2}), not judged: this machine was busy (the loop's thread ran only "
+                "{running:.0%} of the time the work took, and waited for a CPU the rest); run the "
+                "check again when it is quieter",
+                ms=_ms(chunked.gap),
+                ratio=ratio,
+                ms2=_ms(whole.gap),
+                running=running,
             )
         )
     else:
