@@ -163,7 +163,21 @@ def test_in_chunks_rejects_chunks_without_a_turn_for_the_loop():
         for _ in range(chunks):
             work(n // chunks)  # no `await asyncio.sleep(0)`: the loop never runs in between
 
-    assert "the loop's longest stall was" in _failures(asyncio.run(check.in_chunks(no_yield)))
+    failures = _failures(asyncio.run(check.in_chunks(no_yield)))
+    assert "the loop's longest stall was" in failures and "never got a turn" in failures, failures
+
+
+def test_in_chunks_fails_chunks_without_a_turn_even_on_a_busy_machine(monkeypatch):
+    """Not one heartbeat between the chunks is counted, not inferred from the stall's length: a busy
+    machine excuses a long stall, never a loop that got no turn."""
+
+    async def no_yield(work, n, chunks=20):
+        for _ in range(chunks):
+            work(n // chunks)
+
+    monkeypatch.setattr(time, "thread_time", lambda: 0.0)  # the loop's thread never got a CPU
+    fb = asyncio.run(check.in_chunks(no_yield))
+    assert fb.status == "failed" and "never got a turn" in _failures(fb), fb
 
 
 async def yields_every_eighth(work, n, chunks=20):  # the loop gets a turn after 8 chunks: 0.4 of the stall
@@ -176,8 +190,10 @@ async def yields_every_eighth(work, n, chunks=20):  # the loop gets a turn after
 def test_in_chunks_judges_a_stall_only_when_the_loop_could_compute(monkeypatch):
     """A stall in between (a turn only every 8 chunks) fails; on a machine so busy that the loop's
     thread waited for a CPU most of the run, the same stall is "not judged" (as a correct solution's
-    stall was, under three suites at once)."""
+    stall was, under three suites at once). The loop did get turns, so it is never told it got none
+    (it was, when a busy CI stretched this stall past the one-piece stall)."""
     fb = asyncio.run(check.in_chunks(yields_every_eighth))
+    assert "never got a turn" not in fb.text, fb
     if "not judged: this machine was busy" not in fb.text:  # this machine may be busy right now
         assert "only" in _failures(fb) and "shorter than with the work" in _failures(fb), fb
     monkeypatch.setattr(time, "thread_time", lambda: 0.0)  # the loop's thread never got a CPU
