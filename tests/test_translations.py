@@ -109,6 +109,33 @@ def test_a_changed_english_sentence_names_its_korean_message(copy_of_01):
     assert len(translations.problems()) == 1  # rebuilt: only the message is left to translate
 
 
+def test_the_previous_english_stays_while_fuzzy_and_goes_once_translated(copy_of_01):
+    """``#|`` lines show a translator the English before the change, through any number of updates,
+    and go when the translator removes the fuzzy flag by hand (as the failure message says)."""
+    nb = nbformat.read(copy_of_01, as_version=4)
+    paragraph = next(
+        p
+        for c in nb.cells
+        if c.cell_type == "markdown" and "nav" not in c.metadata.get("tags", [])
+        for p in translations.paragraphs(c.source)
+        if len(p) > 80 and not p.startswith(("#", "```"))  # prose: its translation has Hangul
+    )
+    _edit_markdown(copy_of_01, paragraph, paragraph + " One more sentence.")
+    po = translations.catalog_path(copy_of_01)
+    for _ in range(2):  # an update of a still-fuzzy catalog keeps the previous English as it was
+        translations.write()
+        text = po.read_text(encoding="utf-8")
+        assert text.count("#, fuzzy") == 1 and "#| msgid" in text and "# |" not in text, text
+        previous = translations.read_catalog(po)
+        (fuzzy,) = [m for m in previous if m.fuzzy]
+        assert fuzzy.previous_id == [paragraph] and not fuzzy.user_comments, fuzzy.previous_id
+    po.write_text(text.replace("#, fuzzy\n", ""), encoding="utf-8")  # the translator's edit
+    translations.write()
+    text = po.read_text(encoding="utf-8")
+    assert "#|" not in text and "# |" not in text and "fuzzy" not in text
+    assert translations.problems() == []
+
+
 def test_a_new_english_paragraph_is_untranslated_until_translated(copy_of_01):
     nb = nbformat.read(copy_of_01, as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "markdown" and "nav" not in c.metadata.get("tags", []))

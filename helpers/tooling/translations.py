@@ -39,7 +39,7 @@ from pathlib import Path
 
 import nbformat
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po, unescape, write_po
 
 from helpers._validate import check_argv
 from helpers.tooling import nav
@@ -220,8 +220,28 @@ def catalog_path(path: Path, language: str = "ko") -> Path:
 
 
 def read_catalog(path: Path) -> Catalog:
+    """The catalog at ``path``. A fuzzy message keeps its previous English (the ``#|`` lines);
+    a message a translator has finished (fuzzy flag removed) drops it.
+
+    Babel writes ``#|`` lines but reads them back as translator comments, which it would write as
+    ``# |`` and keep for ever: they are turned back into ``previous_id`` here, or dropped.
+    """
     with open(path, "rb") as f:
-        return read_po(f, abort_invalid=True)
+        catalog = read_po(f, abort_invalid=True)
+    for message in catalog:
+        previous = [c for c in message.user_comments if c.startswith("|")]
+        if previous:
+            message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+            message.previous_id = _previous_id(previous) if message.fuzzy else []
+    return catalog
+
+
+def _previous_id(lines: list[str]) -> list[str]:
+    """The msgid of ``#| msgid "…" "…"`` lines (as read, without the ``#``; wrapped at spaces)."""
+    text = " ".join(line[1:].strip() for line in lines)
+    if not text.startswith("msgid "):
+        return []
+    return ["".join(unescape(f'"{part}"') for part in re.findall(r'"((?:[^"\\]|\\.)*)"', text))]
 
 
 def updated_catalog(path: Path, language: str = "ko") -> Catalog:
@@ -236,7 +256,11 @@ def updated_catalog(path: Path, language: str = "ko") -> Catalog:
 def _updated(where: Path, fresh: Catalog, language: str) -> Catalog:
     """The catalog at ``where`` (or a new one) updated to the messages of ``fresh``, obsolete ones gone."""
     catalog = read_catalog(where) if where.exists() else _new_catalog(language)
+    previous = {m.id: m.previous_id for m in catalog if m.id and m.previous_id}
     catalog.update(fresh, no_fuzzy_matching=False, update_header_comment=False, update_creation_date=False)
+    for message in catalog:  # Babel forgets the previous English of a message that stays fuzzy
+        if message.fuzzy and not message.previous_id and message.id in previous:
+            message.previous_id = previous[message.id]
     for key in list(catalog.obsolete):
         del catalog.obsolete[key]
     return catalog
