@@ -313,21 +313,17 @@ async def my_sleep(fn, *, seconds: float = 0.1, many: int = 20) -> Feedback:
                 )
             )
         await asyncio.sleep(seconds * 1.5)  # past the timer: does it fire into a cancelled Future?
+        problems = [] if task.cancelled() else [_("it did not end cancelled")]
+        if errors:
+            problems.append(
+                _("the loop reported {message!r:.80}", message=errors[0].get("message", errors[0]))
+            )
         fb.require(
-            task.cancelled() and not errors,
+            not problems,
             _(
                 "cancelled mid-sleep: it ended cancelled, and its timer reported no error",
             ),
-            _(
-                "cancelled mid-sleep: {value}{value2}",
-                value=_("it did not end cancelled") if not task.cancelled() else "",
-                value2=_(
-                    "the loop reported {message!r:.80}",
-                    message=errors[0].get("message", errors[0]),
-                )
-                if errors
-                else "",
-            ),
+            _("cancelled mid-sleep: {problems}", problems="; ".join(problems)),
         )
         if errors:
             fb.hint(

@@ -270,8 +270,8 @@ class _CountedWork:
             if isinstance(k, int) and self.total + k > 1.5 * self.n:
                 raise _TooMuchWork(
                     _(
-                        "the check stopped it: work() was asked for more than 1.5 × n = {n:,} iterations",
-                        n=self.n,
+                        "the check stopped it: work() was asked for more than 1.5 × n = {limit:,} iterations",
+                        limit=int(1.5 * self.n),
                     )
                 )
             self.calls += 1

@@ -502,7 +502,7 @@ async def run_in_a_thread(fn, *, beat: float = BEAT) -> Feedback:
     Three runs, each on a fresh loop: (1) a loop woken only every ``beat`` s: the result of a
     ``JOB`` s job must come back within ``PROMPT`` s of the job's end (a result set without
     waking the loop waits for the next beat), computed in another thread; (2) a heartbeat every
-    5 ms: the loop never held ``HOLD`` s or more while a 0.2 s job runs; (3) a job that raises:
+    5 ms: the loop never held ``HOLD`` s or more while a ``LONG_JOB`` s job runs; (3) a job that raises:
     its exception reaches the awaiting task, as promptly.
     """
     fb = Feedback(_("Exercise 3 · your own to_thread"))
