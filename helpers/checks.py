@@ -587,6 +587,13 @@ def _foreign(stall) -> int:
     return sum(n for n in counts if isinstance(n, int) and not isinstance(n, bool))
 
 
+def _cpu_wait(stall) -> float:
+    """On a server without counters, the seconds work on this machine waited for a CPU during the
+    run (``NoCounters.cpu_wait``), or 0 when not known."""
+    waited = getattr(stall, "cpu_wait", None)
+    return waited if isinstance(waited, float) and math.isfinite(waited) else 0.0
+
+
 def _lag(stall):
     """The ``loop_lag_max`` figure in ``stall``: the number itself, or read from a server's stats."""
     return stall.get("loop_lag_max") if isinstance(stall, Mapping) else stall
@@ -597,11 +604,15 @@ def starved(stall) -> bool:
     (reset before it) or their ``loop_lag_max`` alone, says that the server, ready to run, waited
     ``STARVED_S`` (50 ms) or more for a CPU at once (a busy machine); or, for stats, that another
     user's processes sent requests to it meanwhile (they cost it time; they are not counted).
-    False for None or ``n/a`` (a server without counters): then there is no telling, and time is
-    judged as it is."""
+    On a server without counters (``n/a``), its :class:`~helpers.lab.NoCounters` may carry
+    ``cpu_wait``: work on this machine waited ``STARVED_S`` or more, in all, for a CPU during the run.
+    False for None, or ``n/a`` without that figure (macOS, Windows): then there is no telling,
+    and time is judged as it is."""
     from helpers.lab import measurable
 
     if _foreign(stall):
+        return True
+    if _cpu_wait(stall) >= STARVED_S:
         return True
     lag = _lag(stall)
     if lag is None or not measurable(lag) or isinstance(lag, bool):
@@ -621,6 +632,11 @@ def not_judged(fb: Feedback, measured: str, stall) -> bool:
             users=users,
             connections=stall["foreign_connections"],
             requests=stall["foreign_requests"],
+        )
+    elif _cpu_wait(stall) >= STARVED_S:
+        why = _(
+            "this machine was busy (for {ms:.0f} ms of the run, work on it waited for a CPU)",
+            ms=_cpu_wait(stall) * 1000,
         )
     else:
         why = _(

@@ -10,6 +10,9 @@ from __future__ import annotations
 import operator
 import os
 import socket
+import subprocess
+import sys
+import textwrap
 import threading
 
 import nbformat
@@ -18,7 +21,7 @@ import requests
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from helpers import checks
+from helpers import checks, lab
 from helpers.lab import (
     ENV_BASE_URL,
     NOT_MEASURED,
@@ -107,6 +110,60 @@ def test_checks_note_what_they_cannot_measure(remote):
     assert fb.passed and fb.text.count("not measurable on this server") == 2, fb.text
     lab = checks.Feedback("lab")
     assert not checks.check_peak(lab, {"peak_in_flight": 11}, 10), "with counters, still judged"
+
+
+def test_a_crowded_machine_is_told_on_a_server_without_counters_too(remote, monkeypatch):
+    """Over time while work waited 50 ms or more for a CPU: "not judged", as with the lab server's
+    loop lag; under 50 ms, or with no figure (macOS, Windows), the time is judged."""
+    server = start_server()
+    clocks = {0.2: ({1: 0.0}, 0.2), 0.01: ({1: 0.01}, 0.0), None: ({}, None)}  # threads', machine's
+    for waited, judged in ((0.2, False), (0.01, True), (None, True)):
+        start = ({1: 0.0}, 0.0) if waited is not None else ({}, None)
+        readings = iter([start, clocks[waited]])  # at reset_stats(), then at stats()
+        monkeypatch.setattr(lab, "cpu_pressure", lambda readings=readings: next(readings))
+        server.reset_stats()
+        stats = server.stats(note=False)
+        assert stats.cpu_wait == waited, (waited, stats.cpu_wait)
+        fb = checks.Feedback("remote")
+        checks.check_time(fb, 0.5, 0.1, factor=2, stall=stats)  # 5× over
+        assert bool(fb.failures) == judged, (waited, str(fb))
+        if not judged:
+            assert "not judged: this machine was busy (for 200 ms of the run, work on it waited" in fb.text
+
+
+def test_cpu_waits_are_counted_when_two_tasks_share_one_cpu():
+    """Measured, not mocked: this test's process and a busy child pinned to one CPU; 0.3 s of the
+    parent's CPU time then takes about twice as long, and the clocks count the wait (Linux)."""
+    script = textwrap.dedent(
+        """
+        import os, subprocess, sys, time
+        from helpers.lab import cpu_pressure, cpu_waited
+        if not hasattr(os, "sched_setaffinity"):
+            print(cpu_waited(cpu_pressure()))
+            raise SystemExit
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        busy = f"import itertools, os; os.sched_setaffinity(0, {{{cpu}}}); any(itertools.repeat(0))"
+        child = subprocess.Popen([sys.executable, "-c", busy])
+        try:
+            time.sleep(0.3)
+            since = cpu_pressure()
+            end = time.thread_time() + 0.3
+            while time.thread_time() < end:
+                pass
+            print(cpu_waited(since))
+        finally:
+            child.kill()
+            child.wait()
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    waited = out.stdout.strip()
+    if sys.platform == "linux":
+        assert float(waited) >= 0.1, out  # about 0.3 s on an otherwise idle machine
+    else:
+        assert waited == "None", out  # no such clocks: time is judged as it is
 
 
 def test_a_base_url_is_normalised():
