@@ -8,6 +8,7 @@ that what the checker gives up on cannot keep the test process from exiting.
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 
 import requests
@@ -112,6 +113,36 @@ def test_fetch_bounded_starter_is_not_started():
 def test_fetch_bounded_rejects_an_unbounded_queue():
     fb = check.fetch_bounded(unbounded)
     assert fb.status == "failed"
+    assert any("the queue is unbounded (maxsize=0)" in f for f in fb.failures), fb
+
+
+# A library's own queue, as urllib3's pool of connections (a LifoQueue(maxsize=10)): code whose file
+# is in the environment, not the learner's.
+_LIBRARY: dict = {}
+exec(
+    compile(
+        "import queue\n\ndef wait_in_pool(seconds):\n    try:\n"
+        "        queue.LifoQueue(maxsize=10).get(timeout=seconds)\n    except queue.Empty:\n        pass\n",
+        f"{sys.prefix}/lib/a_library_with_a_pool.py",
+        "exec",
+    ),
+    _LIBRARY,
+)
+
+
+def test_fetch_bounded_looks_at_the_learners_queue_not_a_librarys():
+    """A thread of a library waiting in its own bounded queue during the run (as requests' pool did,
+    caught on a busy machine) is not the learner's queue: unbounded is still unbounded."""
+
+    def unbounded_beside_a_pool(urls, workers):
+        pool = threading.Thread(target=_LIBRARY["wait_in_pool"], args=(0.5,), daemon=True)
+        pool.start()
+        try:
+            return unbounded(urls, workers)
+        finally:
+            pool.join()
+
+    fb = check.fetch_bounded(unbounded_beside_a_pool)
     assert any("the queue is unbounded (maxsize=0)" in f for f in fb.failures), fb
 
 

@@ -121,7 +121,9 @@ class _QueueWatcher:
             code = frame.f_code
             if code is _PUT or code is _GET:
                 q = frame.f_locals.get("self")
-                if isinstance(q, queue.Queue):
+                caller = frame.f_back  # the learner's put()/get(), not a library's own queue:
+                # urllib3's pool of connections is a LifoQueue(maxsize=10), caught on a busy machine
+                if isinstance(q, queue.Queue) and caller is not None and _is_users(caller.f_code.co_filename):
                     self._saw(q)
                     waiting = innermost.f_code is _WAIT and innermost.f_back is frame
                     self.put_waits += code is _PUT and waiting
