@@ -425,7 +425,7 @@ def cpu_pressure() -> tuple[dict[int, float], float | None]:
     at least one task on the machine waited for one (``some`` in ``/proc/pressure/cpu``, PSI),
     which also counts threads that have ended since."""
     try:
-        with open("/proc/pressure/cpu") as f:
+        with open("/proc/pressure/cpu", encoding="utf-8") as f:
             some = f.readline().split()
         machine = int(next(field for field in some if field.startswith("total="))[6:]) / 1e6
     except (OSError, ValueError, StopIteration):  # no PSI: macOS, Windows, an older kernel
@@ -457,7 +457,7 @@ def cpu_waits() -> dict[int, float]:
         return waits
     for task in tasks:
         try:
-            with open(f"/proc/self/task/{task}/schedstat") as f:
+            with open(f"/proc/self/task/{task}/schedstat", encoding="utf-8") as f:
                 waits[int(task)] = int(f.read().split()[1]) / 1e9
         except (OSError, ValueError, IndexError):  # a thread that ended meanwhile, or no schedstats
             continue
