@@ -588,8 +588,8 @@ def _foreign(stall) -> int:
 
 
 def _cpu_wait(stall) -> float:
-    """On a server without counters, the seconds work on this machine waited for a CPU during the
-    run (``NoCounters.cpu_wait``), or 0 when not known."""
+    """On a server without counters, the seconds this process's threads waited for a CPU during
+    the run (``NoCounters.cpu_wait``), or 0 when not known."""
     waited = getattr(stall, "cpu_wait", None)
     return waited if isinstance(waited, float) and math.isfinite(waited) else 0.0
 
@@ -605,7 +605,7 @@ def starved(stall) -> bool:
     ``STARVED_S`` (50 ms) or more for a CPU at once (a busy machine); or, for stats, that another
     user's processes sent requests to it meanwhile (they cost it time; they are not counted).
     On a server without counters (``n/a``), its :class:`~helpers.lab.NoCounters` may carry
-    ``cpu_wait``: work on this machine waited ``STARVED_S`` or more, in all, for a CPU during the run.
+    ``cpu_wait``: this process's threads waited ``STARVED_S`` or more, in all, for a CPU during the run.
     False for None, or ``n/a`` without that figure (macOS, Windows): then there is no telling,
     and time is judged as it is."""
     from helpers.lab import measurable

@@ -296,8 +296,8 @@ def foreign_note(stats: Mapping) -> str:
 class NoCounters(Mapping):
     """What ``stats()`` gives on a server without the lab's counters: each reads ``n/a``.
 
-    ``cpu_wait``: not a counter of the server but of this machine: how long work waited for a CPU
-    since ``reset_stats()``, in seconds (Linux: see :func:`cpu_pressure`), else None.
+    ``cpu_wait``: not a counter of the server but of this machine: how long this process's threads
+    waited for a CPU since ``reset_stats()``, in seconds (Linux: :func:`cpu_waited`), else None.
     """
 
     def __init__(self, url: str, cpu_wait: float | None = None) -> None:
@@ -419,33 +419,6 @@ def _round_trips(url: str, count: int, timeout: float) -> tuple[float, list[floa
     return samples[0], samples[1:]
 
 
-def cpu_pressure() -> tuple[dict[int, float], float | None]:
-    """Two clocks of waiting for a CPU, in seconds, that only run when the machine is crowded (Linux;
-    elsewhere ``({}, None)``): :func:`cpu_waits`, this process's threads; and the time during which
-    at least one task on the machine waited for one (``some`` in ``/proc/pressure/cpu``, PSI),
-    which also counts threads that have ended since."""
-    try:
-        with open("/proc/pressure/cpu", encoding="utf-8") as f:
-            some = f.readline().split()
-        machine = int(next(field for field in some if field.startswith("total="))[6:]) / 1e6
-    except (OSError, ValueError, StopIteration):  # no PSI: macOS, Windows, an older kernel
-        machine = None
-    return cpu_waits(), machine
-
-
-def cpu_waited(since: tuple[dict[int, float], float | None]) -> float | None:
-    """Seconds of waiting for a CPU since the :func:`cpu_pressure` reading ``since``: the larger
-    of this process's threads' (those alive at both readings, or started since) and the machine's;
-    None where neither is known."""
-    threads, machine = cpu_pressure()
-    found = []
-    if threads and since[0]:
-        found.append(sum(threads[t] - since[0].get(t, 0.0) for t in threads))
-    if machine is not None and since[1] is not None:
-        found.append(machine - since[1])
-    return max(found) if found else None
-
-
 def cpu_waits() -> dict[int, float]:
     """Each thread of this process (by native id): the seconds it has spent ready to run but waiting
     for a CPU since it started, as Linux's scheduler counts them (``/proc/self/task/*/schedstat``).
@@ -464,6 +437,16 @@ def cpu_waits() -> dict[int, float]:
     return waits
 
 
+def cpu_waited(since: dict[int, float]) -> float | None:
+    """Seconds this process's threads waited for a CPU since the :func:`cpu_waits` reading ``since``
+    (threads alive at both readings, or started since; one that ended meanwhile is not counted);
+    None where the system does not say."""
+    now = cpu_waits()
+    if not now or not since:
+        return None
+    return sum(now[t] - since.get(t, 0.0) for t in now)
+
+
 class RemoteServer:
     """Stands in for :class:`LabServer` when ``COURSE_BASE_URL`` names another server.
 
@@ -473,8 +456,8 @@ class RemoteServer:
     notebooks compare with. ``cold_latency`` is the median of 3 first GETs on new
     connections (TCP and TLS set-up included): the limit for code that opens a
     connection per request, which checkers allow for. ``stats()`` and ``reset_stats()`` give
-    :class:`NoCounters`; the ``cpu_wait`` of ``stats()`` says how long work waited for a CPU
-    since ``reset_stats()``, so that checkers can tell a crowded machine here too. Raises
+    :class:`NoCounters`; the ``cpu_wait`` of ``stats()`` says how long this process waited for a
+    CPU since ``reset_stats()``, so that checkers can tell a crowded machine here too. Raises
     :class:`BaseURLError` for a bad URL, a server that does not answer, or one that is not
     httpbin-like.
     """
@@ -490,7 +473,7 @@ class RemoteServer:
         colds = [first] + [_round_trips(self.url, 0, timeout)[0] for _unused in range(2)]
         self.latency = statistics.median(self.round_trips)
         self.cold_latency = max(self.latency, statistics.median(colds))
-        self._since: tuple[dict[int, float], float | None] = ({}, None)
+        self._since: dict[int, float] = {}
 
     def stats(self, *, note: bool = True) -> NoCounters:
         """No counters: a :class:`NoCounters` (with ``cpu_wait`` since ``reset_stats()``, where the
@@ -501,7 +484,7 @@ class RemoteServer:
 
     def reset_stats(self) -> NoCounters:
         """Nothing to reset at the server: a :class:`NoCounters`; ``stats().cpu_wait`` counts from here."""
-        self._since = cpu_pressure()
+        self._since = cpu_waits()
         return NoCounters(self.url)
 
     def stop(self, timeout: float = 0.0) -> None:

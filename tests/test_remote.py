@@ -113,14 +113,13 @@ def test_checks_note_what_they_cannot_measure(remote):
 
 
 def test_a_crowded_machine_is_told_on_a_server_without_counters_too(remote, monkeypatch):
-    """Over time while work waited 50 ms or more for a CPU: "not judged", as with the lab server's
-    loop lag; under 50 ms, or with no figure (macOS, Windows), the time is judged."""
+    """Over time while this process's threads waited 50 ms or more for a CPU: "not judged", as with
+    the lab server's loop lag; under 50 ms, or with no figure (macOS, Windows), the time is judged."""
     server = start_server()
-    clocks = {0.2: ({1: 0.0}, 0.2), 0.01: ({1: 0.01}, 0.0), None: ({}, None)}  # threads', machine's
     for waited, judged in ((0.2, False), (0.01, True), (None, True)):
-        start = ({1: 0.0}, 0.0) if waited is not None else ({}, None)
-        readings = iter([start, clocks[waited]])  # at reset_stats(), then at stats()
-        monkeypatch.setattr(lab, "cpu_pressure", lambda readings=readings: next(readings))
+        start, end = ({1: 0.0}, {1: 0.0, 2: waited}) if waited is not None else ({}, {})  # 2: a new thread
+        readings = iter([start, end])  # at reset_stats(), then at stats()
+        monkeypatch.setattr(lab, "cpu_waits", lambda readings=readings: next(readings))
         server.reset_stats()
         stats = server.stats(note=False)
         assert stats.cpu_wait == waited, (waited, stats.cpu_wait)
@@ -137,9 +136,9 @@ def test_cpu_waits_are_counted_when_two_tasks_share_one_cpu():
     script = textwrap.dedent(
         """
         import os, subprocess, sys, time
-        from helpers.lab import cpu_pressure, cpu_waited
+        from helpers.lab import cpu_waited, cpu_waits
         if not hasattr(os, "sched_setaffinity"):
-            print(cpu_waited(cpu_pressure()))
+            print(cpu_waited(cpu_waits()))
             raise SystemExit
         cpu = min(os.sched_getaffinity(0))
         os.sched_setaffinity(0, {cpu})
@@ -147,7 +146,7 @@ def test_cpu_waits_are_counted_when_two_tasks_share_one_cpu():
         child = subprocess.Popen([sys.executable, "-c", busy])
         try:
             time.sleep(0.3)
-            since = cpu_pressure()
+            since = cpu_waits()
             end = time.thread_time() + 0.3
             while time.thread_time() < end:
                 pass
