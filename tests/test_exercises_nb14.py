@@ -4,14 +4,16 @@ and the mistakes a learner would make fail with the right message."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
+from types import SimpleNamespace
 
 import aiohttp
 import nbformat
 
-from helpers import checks, start_server
+from helpers import checks, lab, start_server
 from helpers.exercises import nb14 as check
 from tests.notebook_run import NOTEBOOKS
 
@@ -111,6 +113,31 @@ def test_polite_download_remote_verdict(remote):
     )
 
 
+@contextlib.asynccontextmanager
+async def _one_gap_of_70_ms(tick=check.TICK):
+    """A heartbeat that saw the loop held once for 70 ms: a gap a busy machine can make too."""
+    yield SimpleNamespace(gap=0.07, long=0.07)
+
+
+def test_polite_download_does_not_judge_a_gap_while_this_process_waited_for_a_cpu(monkeypatch):
+    """The heartbeat is this process's: a gap while its threads waited 200 ms for a CPU (whatever the
+    lab server's own lag) is "not judged"; with no wait, the same gap fails."""
+    ns = checks.load_solution("14", "polite_download")
+    monkeypatch.setattr(check, "_heartbeat", _one_gap_of_70_ms)
+    monkeypatch.setattr(check, "starved", lambda stall: checks.starved(stall) and not isinstance(stall, dict))
+    for waited, judged in ((0.0, True), (0.2, False)):
+        readings = iter([{1: 0.0}, {1: waited}])  # before and after the run
+        monkeypatch.setattr(lab, "cpu_waits", lambda readings=readings: next(readings))
+        fb = asyncio.run(check.polite_download(ns["polite_download"], ns["LOG"]))
+        held = [f for f in fb.failures if "the loop was held for 70 ms" in f]
+        assert bool(held) == judged, (waited, fb)
+        assert (
+            judged
+            or "held for 70 ms at a stretch, 70 ms in all" in fb.text
+            and "(for 200 ms of the run" in fb.text
+        ), fb
+
+
 def test_polite_download_rejects_dropping_the_log():
     given = _given()
 
@@ -178,6 +205,17 @@ def test_in_chunks_fails_chunks_without_a_turn_even_on_a_busy_machine(monkeypatc
     monkeypatch.setattr(time, "thread_time", lambda: 0.0)  # the loop's thread never got a CPU
     fb = asyncio.run(check.in_chunks(no_yield))
     assert fb.status == "failed" and "never got a turn" in _failures(fb), fb
+
+
+def test_in_chunks_accepts_chunks_run_in_threads():
+    """Chunks each sent to a thread free the loop too: no turns to count there, and not failed for it."""
+
+    async def chunks_in_threads(work, n, chunks=20):
+        for _ in range(chunks):
+            await asyncio.to_thread(work, n // chunks)
+
+    fb = asyncio.run(check.in_chunks(chunks_in_threads))
+    assert "never got a turn" not in fb.text, fb
 
 
 async def yields_every_eighth(work, n, chunks=20):  # the loop gets a turn after 8 chunks: 0.4 of the stall
