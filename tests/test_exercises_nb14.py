@@ -195,8 +195,8 @@ def test_in_chunks_rejects_chunks_without_a_turn_for_the_loop():
 
 
 def test_in_chunks_fails_chunks_without_a_turn_even_on_a_busy_machine(monkeypatch):
-    """Not one heartbeat between the chunks is counted, not inferred from the stall's length: a busy
-    machine excuses a long stall, never a loop that got no turn."""
+    """The loop's turns between the chunks are counted (a call_soon per chunk), not inferred from the
+    stall's length: a busy machine excuses a long stall, never a loop that got no turn."""
 
     async def no_yield(work, n, chunks=20):
         for _ in range(chunks):
