@@ -3,7 +3,7 @@
 The hub (classroom/jupyterhub_config.py) starts every student's JupyterLab as their own Unix user;
 nbgitpuller, through the hub, pulls the course into each home; each student's own kernel runs both
 notebooks at once (twenty kernels on this machine's cores). Every check must say ✓ under that load,
-every student's lab servers must be their own on ports of their own, and once the hub stops the
+every student's kernels must talk only to their own lab servers, and once the hub stops the
 servers no student process may be left. The figures (memory per student, CPU per notebook, wall
 times) go to build/classroom/hub-run.json and the test's output.
 """
@@ -46,8 +46,41 @@ def _kind(command: str) -> str:
     return "other"
 
 
+def judge_connections(before, connections, after):
+    """Whose lab server each kernel connection went to, from one sample.
+
+    ``before`` and ``after``: {port: set of owners} of the lab servers listening just before and
+    just after ``connections`` was read, a list of (the kernel's owner, the loopback port it is
+    connected to). A connection is another student's only when that port had the same one other
+    owner in both readings (a server may end and its port go to a new one between them); it is the
+    kernel owner's own when their server listened on it in either. Returns (foreign: a list of
+    (who, whose, port), own: how many).
+    """
+    foreign, own = [], 0
+    for who, port in connections:
+        if who in before.get(port, set()) | after.get(port, set()):
+            own += 1
+        elif before.get(port) and before.get(port) == after.get(port):
+            foreign.append((who, ", ".join(sorted(before[port])), port))
+    return foreign, own
+
+
+def test_judge_connections():
+    before = {41000: {"ann"}, 42000: {"bob"}, 43000: {"cat"}}
+    after = {41000: {"ann"}, 42000: {"bob"}, 44000: {"ann"}}
+    connections = [
+        ("ann", 41000),  # her own server
+        ("ann", 44000),  # her own server, started while the kernels were read
+        ("ann", 42000),  # bob's server, in both readings: foreign
+        ("ann", 43000),  # cat's server ended meanwhile; the port may be anyone's now: not judged
+        ("ann", 8888),  # not a lab server (her JupyterLab): not judged
+    ]
+    assert judge_connections(before, connections, after) == ([("ann", "bob", 42000)], 2)
+
+
 class Sampler(threading.Thread):
-    """Every second: each student's memory (all their processes) and their lab servers' ports."""
+    """Every second: each student's memory (all their processes), their lab servers' ports, and
+    which lab server each kernel's connections on loopback went to."""
 
     def __init__(self, names):
         super().__init__(daemon=True)
@@ -56,15 +89,41 @@ class Sampler(threading.Thread):
         self.peak_by_kind: dict[str, int] = {}  # the largest one process of each kind reached
         self.cpu: dict[int, tuple[str, float]] = {}
         self.servers: dict[int, tuple[str, frozenset]] = {}  # pid -> (owner, listening ports)
+        self.at_once: dict[int, set] = {}  # a port two students' servers listened on in one sample
+        self.foreign: set[tuple[str, str, int]] = set()  # (kernel's owner, server's owner, port)
+        self.own = 0  # kernel connections seen to the kernel owner's own lab server
 
     def run(self):
         while not self.stop.wait(1.0):
             self.sample()
 
+    def listening(self, processes):
+        """{port: owners} of the lab servers among ``processes`` (name, psutil.Process) now."""
+        ports: dict[int, set] = {}
+        for name, p in processes:
+            try:
+                if "helpers.server" not in " ".join(p.cmdline()):
+                    continue
+                mine = frozenset(
+                    c.laddr.port for c in p.net_connections("tcp") if c.status == psutil.CONN_LISTEN
+                )
+            except psutil.Error:
+                continue
+            old = self.servers.get(p.pid, (name, frozenset()))[1]
+            self.servers[p.pid] = (name, old | mine)
+            for port in mine:
+                ports.setdefault(port, set()).add(name)
+        return ports
+
     def sample(self):
+        processes = [(name, p) for name in self.names for p in classroom.processes_of([name])]
+        before = self.listening(processes)
+        connections = []
         for name in self.names:
             rss = 0
-            for p in classroom.processes_of([name]):
+            for owner, p in processes:
+                if owner != name:
+                    continue
                 try:
                     with p.oneshot():
                         mine = p.memory_info().rss
@@ -73,17 +132,23 @@ class Sampler(threading.Thread):
                         self.peak_by_kind[kind] = max(self.peak_by_kind.get(kind, 0), mine)
                         t = p.cpu_times()
                         self.cpu[p.pid] = (name, t.user + t.system + t.children_user + t.children_system)
-                        if "helpers.server" in " ".join(p.cmdline()):
-                            ports = frozenset(
-                                c.laddr.port
+                        if kind == "kernel":
+                            connections += [
+                                (name, c.raddr.port)
                                 for c in p.net_connections("tcp")
-                                if c.status == psutil.CONN_LISTEN
-                            )
-                            old = self.servers.get(p.pid, (name, frozenset()))[1]
-                            self.servers[p.pid] = (name, old | ports)
+                                if c.raddr
+                                and c.raddr.ip in ("127.0.0.1", "::1")
+                                and c.status == psutil.CONN_ESTABLISHED
+                            ]
                 except psutil.Error:
                     pass
             self.peak_rss[name] = max(self.peak_rss[name], rss)
+        after = self.listening(processes)
+        for reading in (before, after):
+            self.at_once.update({port: who for port, who in reading.items() if len(who) > 1})
+        foreign, own = judge_connections(before, connections, after)
+        self.foreign.update(foreign)
+        self.own += own
 
 
 @pytest.fixture(scope="module")
@@ -199,12 +264,9 @@ def test_ten_students_run_01_and_03_at_once_and_every_check_passes(hub):
                 problems.append(f"{name} {nb} check cell {verdict.index}: {verdict.status}:\n{verdict.text}")
         assert len(verdicts(done)) >= 2, f"{name} {nb}: its check cells did not run"
 
-    # Every lab server belonged to a student, on ports no other student's server used.
-    owners: dict[int, set] = {}
-    for _pid, (owner, ports) in sampler.servers.items():
-        for port in ports:
-            owners.setdefault(port, set()).add(owner)
-    shared = {port: who for port, who in owners.items() if len(who) > 1}
+    # Every student had lab servers of their own, and their kernels talked to no one else's. A port
+    # may serve two students one after the other (the system hands out free ports again), never at once.
+    ports = {port for _owner, mine in sampler.servers.values() for port in mine}
     with_servers = {owner for owner, _ in sampler.servers.values()}
 
     per_student = sorted(sampler.peak_rss.values())
@@ -221,7 +283,8 @@ def test_ten_students_run_01_and_03_at_once_and_every_check_passes(hub):
         "peak_rss_mib_per_process": {k: round(v / 2**20) for k, v in sorted(sampler.peak_by_kind.items())},
         "cpu_s_per_student": sorted(round(v, 1) for v in cpu_by_student.values()),
         "lab_servers": len(sampler.servers),
-        "ports": len(owners),
+        "ports": len(ports),
+        "kernel_connections_to_own_server": sampler.own,
         "problems": problems,
     }
     REPORT.parent.mkdir(parents=True, exist_ok=True)
@@ -230,7 +293,11 @@ def test_ten_students_run_01_and_03_at_once_and_every_check_passes(hub):
 
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:20])
     assert with_servers == set(names), f"students without a lab server: {set(names) - with_servers}"
-    assert not shared, f"ports used by more than one student: {shared}"
+    assert not sampler.at_once, f"ports two students' lab servers listened on at once: {sampler.at_once}"
+    assert not sampler.foreign, (
+        f"kernels connected to another student's lab server: {sorted(sampler.foreign)}"
+    )
+    assert sampler.own > 0, "no kernel was seen connected to its own lab server: the check above saw nothing"
 
     for name in names:
         hub.stop_server(name)
