@@ -429,12 +429,25 @@ def cpu_waits() -> dict[int, float]:
     except OSError:
         return waits
     for task in tasks:
-        try:
-            with open(f"/proc/self/task/{task}/schedstat", encoding="utf-8") as f:
-                waits[int(task)] = int(f.read().split()[1]) / 1e9
-        except (OSError, ValueError, IndexError):  # a thread that ended meanwhile, or no schedstats
-            continue
+        waited = _waited(f"/proc/self/task/{task}/schedstat")
+        if waited is not None:  # None: a thread that ended meanwhile, or no schedstats
+            waits[int(task)] = waited
     return waits
+
+
+def thread_cpu_wait() -> float | None:
+    """The seconds the calling thread has spent ready to run but waiting for a CPU since it
+    started (Linux's ``/proc/thread-self/schedstat``); None where the system does not say."""
+    return _waited("/proc/thread-self/schedstat")
+
+
+def _waited(schedstat: str) -> float | None:
+    """The run-queue wait (seconds) in a ``schedstat`` file, None if it cannot be read."""
+    try:
+        with open(schedstat, encoding="utf-8") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def cpu_waited(since: dict[int, float]) -> float | None:

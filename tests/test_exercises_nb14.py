@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import time
 from types import SimpleNamespace
@@ -267,6 +268,67 @@ def test_watchdog_accepts_the_solution():
 def test_watchdog_says_not_started_on_the_starter():
     fb = asyncio.run(check.watchdog(_starter(2)["watchdog"]))
     assert fb.status == "not started", fb
+
+
+def _watchdog_with_a_stall(fake: dict, *, stall: float, jump: float, free: bool):
+    """The solution, but its thread stalls ``stall`` s once, as if the machine had kept it off a CPU:
+    0.1 s into the free loop (``free``), or else as it wakes up late after the first block. The
+    stubbed CPU-wait clock moves ``jump`` s meanwhile."""
+
+    async def watchdog(report, every=0.01, late=0.05):
+        started, stalled = time.perf_counter(), False
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(every)
+            how_late = time.perf_counter() - before - every
+            if not stalled and (how_late > late if not free else time.perf_counter() - started > 0.1):
+                stalled = True
+                time.sleep(stall)  # noqa: ASYNC251 (the thread kept off a CPU, as a busy machine would)
+                fake["waited"] += jump
+                how_late += stall
+            if how_late > late:
+                report(how_late)
+
+    return watchdog
+
+
+def _stub_thread_wait(monkeypatch, fake: dict, *, real: bool):
+    """``check._thread_wait``: this thread's real wait for a CPU (or none) plus ``fake["waited"]``."""
+    clock = lab.thread_cpu_wait if real else (lambda: 0.0)
+    monkeypatch.setattr(check, "_thread_wait", lambda: (clock() or 0.0) + fake["waited"])
+
+
+def test_watchdog_does_not_judge_a_report_in_a_free_loop_while_its_thread_waited_for_a_cpu(monkeypatch):
+    """A right watchdog whose thread was kept off a CPU for 80 ms reports 80 ms late in a free loop:
+    "not judged" when its thread's wait for a CPU says so; with no such wait, it fails."""
+    fake = {"waited": 0.0}
+    _stub_thread_wait(monkeypatch, fake, real=True)
+    fb = asyncio.run(check.watchdog(_watchdog_with_a_stall(fake, stall=0.08, jump=0.08, free=True)))
+    assert fb.status == "passed" and "while the loop was free (first: report(0.0" in fb.text, fb
+    busy = re.search(r"not judged: this machine was busy \(for (\d+) ms", fb.text)
+    assert busy and int(busy[1]) >= 80, fb  # the stubbed 80 ms, and what this machine added
+    assert "it reported both blocking calls" in fb.text, fb
+
+    fake["waited"] = 0.0
+    _stub_thread_wait(monkeypatch, fake, real=False)
+    fb = asyncio.run(check.watchdog(_watchdog_with_a_stall(fake, stall=0.08, jump=0.0, free=True)))
+    assert "it reported 1 time while the loop was free" in _failures(fb)
+
+
+def test_watchdog_counts_a_report_a_busy_machine_delayed_after_a_block(monkeypatch):
+    """A right watchdog reports a block 100 ms after it ended because its thread waited for a CPU
+    that long: the report is the block's. Without that wait, 100 ms later belongs to no block."""
+    fake = {"waited": 0.0}
+    _stub_thread_wait(monkeypatch, fake, real=True)
+    fb = asyncio.run(check.watchdog(_watchdog_with_a_stall(fake, stall=0.1, jump=0.1, free=False)))
+    assert fb.status == "passed" and "it reported both blocking calls" in fb.text, fb
+
+    fake["waited"] = 0.0
+    _stub_thread_wait(monkeypatch, fake, real=False)
+    fb = asyncio.run(check.watchdog(_watchdog_with_a_stall(fake, stall=0.1, jump=0.0, free=False)))
+    failures = _failures(fb)
+    assert "it reported 1 time while the loop was free" in failures
+    assert "it reported 1 of the 2 blocking calls" in failures
 
 
 def test_watchdog_rejects_reporting_every_wake_up():
