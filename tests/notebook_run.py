@@ -95,15 +95,23 @@ def run_twice(
 
 
 def output_texts(cell) -> list[str]:
-    """Every piece of text a code cell showed: streams, plain-text results, errors."""
+    """Every piece of text a code cell showed: streams, plain-text results, errors.
+
+    Consecutive outputs of one stream are one text, as Jupyter shows them: the kernel sends what a
+    cell prints in pieces, cut wherever its flush timer fell (on a busy machine, inside a line).
+    """
     texts = []
+    previous = None  # the stream the last output was on, if it was one
     for out in cell.get("outputs", []):
-        if out.output_type == "stream":
+        if out.output_type == "stream" and out.get("name") == previous:
+            texts[-1] += out.text
+        elif out.output_type == "stream":
             texts.append(out.text)
         elif out.output_type == "error":
             texts.append("\n".join(out.traceback))
         elif "data" in out:
             texts.append(str(out.data.get("text/plain", "")))
+        previous = out.get("name") if out.output_type == "stream" else None
     return texts
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import nbformat
 import psutil
 import pytest
 
@@ -17,6 +18,22 @@ KOREAN = sorted((NOTEBOOKS / "ko").glob("[0-9][0-9]_*.ipynb"))  # the Korean edi
 
 def test_there_are_notebooks():
     assert len(PATHS) >= 2, "the course home (00) and the for-loop (01) at least"
+
+
+def test_a_line_the_kernel_sent_in_two_pieces_is_read_as_one():
+    """One print, two stream messages (the kernel flushed between its parts, as on a busy machine
+    in CI): the text is the line the reader sees, not two lines."""
+    cell = nbformat.v4.new_code_cell(
+        outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="a free-threaded Python:"),
+            nbformat.v4.new_output("stream", name="stdout", text=" 3.14t at /x\n"),
+            nbformat.v4.new_output("stream", name="stderr", text="a warning\n"),
+            nbformat.v4.new_output("display_data", data={"text/plain": "a figure"}),
+            nbformat.v4.new_output("stream", name="stdout", text="after it\n"),
+        ]
+    )
+    expected = ["a free-threaded Python: 3.14t at /x\n", "a warning\n", "a figure", "after it\n"]
+    assert output_texts(cell) == expected
 
 
 def test_every_notebook_has_its_korean_edition():
