@@ -304,7 +304,7 @@ def test_watchdog_does_not_judge_a_report_in_a_free_loop_while_its_thread_waited
     fake = {"waited": 0.0}
     _stub_thread_wait(monkeypatch, fake, real=True)
     fb = asyncio.run(check.watchdog(_watchdog_with_a_stall(fake, stall=0.08, jump=0.08, free=True)))
-    assert fb.status == "passed" and "while the loop was free (first: report(0.0" in fb.text, fb
+    assert fb.status == "passed" and "while the loop was free (first: report(" in fb.text, fb
     busy = re.search(r"not judged: this machine was busy \(for (\d+) ms", fb.text)
     assert busy and int(busy[1]) >= 80, fb  # the stubbed 80 ms, and what this machine added
     assert "it reported both blocking calls" in fb.text, fb
@@ -312,7 +312,8 @@ def test_watchdog_does_not_judge_a_report_in_a_free_loop_while_its_thread_waited
     fake["waited"] = 0.0
     _stub_thread_wait(monkeypatch, fake, real=False)
     fb = asyncio.run(check.watchdog(_watchdog_with_a_stall(fake, stall=0.08, jump=0.0, free=True)))
-    assert "it reported 1 time while the loop was free" in _failures(fb)
+    # 1 time, or more if this machine is busy right now: with its clock stubbed out, nothing is excused
+    assert re.search(r"it reported \d+ times? while the loop was free", _failures(fb)), fb
 
 
 def test_watchdog_counts_a_report_a_busy_machine_delayed_after_a_block(monkeypatch):
@@ -326,9 +327,9 @@ def test_watchdog_counts_a_report_a_busy_machine_delayed_after_a_block(monkeypat
     fake["waited"] = 0.0
     _stub_thread_wait(monkeypatch, fake, real=False)
     fb = asyncio.run(check.watchdog(_watchdog_with_a_stall(fake, stall=0.1, jump=0.0, free=False)))
-    failures = _failures(fb)
-    assert "it reported 1 time while the loop was free" in failures
-    assert "it reported 1 of the 2 blocking calls" in failures
+    failures = _failures(fb)  # the late report counts for no block (nor, on a busy machine, the other)
+    assert re.search(r"it reported \d+ times? while the loop was free", failures), fb
+    assert re.search(r"it reported [01] of the 2 blocking calls", failures), fb
 
 
 def test_watchdog_rejects_reporting_every_wake_up():
