@@ -293,9 +293,12 @@ def _watchdog_with_a_stall(fake: dict, *, stall: float, jump: float, free: bool)
 
 
 def _stub_thread_wait(monkeypatch, fake: dict, *, real: bool):
-    """``check._thread_wait``: this thread's real wait for a CPU (or none) plus ``fake["waited"]``."""
-    clock = lab.thread_cpu_wait if real else (lambda: 0.0)
-    monkeypatch.setattr(check, "_thread_wait", lambda: (clock() or 0.0) + fake["waited"])
+    """``lab.thread_cpu_wait``: this thread's real wait for a CPU (or none) plus ``fake["waited"]``."""
+    clock = _real_thread_cpu_wait if real else (lambda: 0.0)
+    monkeypatch.setattr(lab, "thread_cpu_wait", lambda: (clock() or 0.0) + fake["waited"])
+
+
+_real_thread_cpu_wait = lab.thread_cpu_wait
 
 
 def test_watchdog_does_not_judge_a_report_in_a_free_loop_while_its_thread_waited_for_a_cpu(monkeypatch):

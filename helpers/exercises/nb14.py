@@ -478,21 +478,21 @@ async def _watchdog_scenario(fn, box: dict) -> None:
     """Free loop, a blocking call, free loop, a blocking call, free loop; then cancel the watchdog.
 
     ``box["events"]``: (when, value, waited) per report; ``box["blocks"]``: (start, end, waited) per
-    blocking call; ``waited`` is this thread's own wait for a CPU so far (:func:`_thread_wait`).
+    blocking call; ``waited`` is this thread's wait for a CPU so far (:func:`~helpers.lab.thread_cpu_wait`).
     """
     events = box["events"] = []
     blocks = box["blocks"] = []
-    box["waited"] = _thread_wait()
+    box["waited"] = lab.thread_cpu_wait()
 
     def report(*args):
-        events.append((time.perf_counter(), args[0] if args else None, _thread_wait()))
+        events.append((time.perf_counter(), args[0] if args else None, lab.thread_cpu_wait()))
 
     dog = box["dog"] = asyncio.create_task(fn(report))
     for pause in (0.3, 0.25):
         await asyncio.sleep(pause)  # a free loop: the watchdog must stay quiet
         start = time.perf_counter()
         time.sleep(BLOCK)  # a deliberately blocking call  # noqa: ASYNC251
-        blocks.append((start, time.perf_counter(), _thread_wait()))
+        blocks.append((start, time.perf_counter(), lab.thread_cpu_wait()))
     await asyncio.sleep(0.15)
     box["done_early"] = dog.done()
     dog.cancel()
@@ -523,11 +523,6 @@ def _in_a_fresh_loop(fn, box: dict, finished) -> threading.Thread:
     thread = threading.Thread(target=target, name="check-watchdog", daemon=True)
     thread.start()
     return thread
-
-
-def _thread_wait() -> float | None:
-    """The calling thread's wait for a CPU so far (s), None where the system does not say."""
-    return lab.thread_cpu_wait()
 
 
 def _attribute(box: dict) -> tuple[list, list, list]:
